@@ -1,0 +1,183 @@
+/**
+ * Parsing one root file into documents, with embedded documents parsed recursively.
+ *
+ * The dispatcher owns document ids, embedding depth and the guarantee that a scanner failure
+ * becomes a diagnostic instead of an exception.
+ */
+import type { Diagnostic, Document, Format, Origin } from './model.js';
+import { composeMaps, identityMap, type OffsetMap } from './offset-map.js';
+import type { EmbedRequest, LinkContext, Limits, ParseContext, Scanner } from './scanner-api.js';
+import type { SourceFile } from './source.js';
+import { positionAt } from './source.js';
+
+export interface ParserRegistry {
+  scanners: readonly Scanner[];
+  limits: Limits;
+  /** Reads a file inside the scan root (repo-relative); undefined if unavailable. */
+  readRootFile(relPath: string): SourceFile | undefined;
+}
+
+export function scannerFor(registry: ParserRegistry, format: Format): Scanner | undefined {
+  return registry.scanners.find((s) => s.formats.includes(format));
+}
+
+export function detectFormat(registry: ParserRegistry, path: string, head: string): Format | undefined {
+  for (const s of registry.scanners) {
+    try {
+      const f = s.detect({ path, head });
+      if (f) return f;
+    } catch {
+      /* detection must not throw; treat as no match */
+    }
+  }
+  return undefined;
+}
+
+export function detectEmbeddedFormat(registry: ParserRegistry, targetPath: string | undefined, text: string): Format | undefined {
+  // Path-based detection first (a write_files entry to /etc/apt/apt.conf.d/20x is apt-conf whatever it looks like).
+  if (targetPath) {
+    const byPath = detectFormat(registry, targetPath.replace(/^\/+/, ''), text.slice(0, 4096));
+    if (byPath) return byPath;
+  }
+  for (const s of registry.scanners) {
+    try {
+      const f = s.detectEmbedded?.(targetPath, text);
+      if (f) return f;
+    } catch {
+      /* ignore */
+    }
+  }
+  return undefined;
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** Collects documents and diagnostics for one root file (and everything embedded in it). */
+export class FileParse {
+  readonly documents: Document[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  private rootCounter = 0;
+  private readonly childCounters = new Map<string, number>();
+
+  /**
+   * @param idTag distinguishes ids of documents embedded during the link phase from those
+   *   embedded while parsing, so both can hang off the same parent without clashing.
+   */
+  constructor(
+    private readonly registry: ParserRegistry,
+    readonly file: SourceFile,
+    private readonly idTag = '',
+  ) {}
+
+  /** Parse the root file as `format`. */
+  parseRoot(format: Format): Document[] {
+    const scanner = scannerFor(this.registry, format);
+    if (!scanner) return [];
+    const map = identityMap(this.file.path, this.file.text.length);
+    return this.run(scanner, { format, text: this.file.text, map }, 0, () => `${this.file.path}#${this.rootCounter++}`);
+  }
+
+  private run(
+    scanner: Scanner,
+    input: { format: Format; text: string; map: OffsetMap; origin?: Origin },
+    depth: number,
+    nextId: () => string,
+  ): Document[] {
+    const ctx: ParseContext = {
+      file: this.file,
+      limits: this.registry.limits,
+      depth,
+      nextId,
+      diagnostic: (d) => this.diagnostics.push({ ...d, file: d.file ?? this.file.path }),
+      embed: (parent, req) => this.embed(parent, req),
+      readRootFile: (p) => this.registry.readRootFile(p),
+    };
+    try {
+      const docs = scanner.parse(input, ctx);
+      this.documents.push(...docs);
+      return docs;
+    } catch (e) {
+      const at = input.map.whole[0];
+      const pos = positionAt(this.file, at);
+      this.diagnostics.push({
+        severity: 'error',
+        code: 'internal-error',
+        message: `${scanner.name} scanner failed at line ${pos.line}: ${describeError(e)}`,
+        file: this.file.path,
+        loc: { file: this.file.path, start: at, end: at },
+      });
+      return [];
+    }
+  }
+
+  embed(parent: Document, req: EmbedRequest): Document[] {
+    // depth = number of embedding steps from the root file: one per '/' in the parent id, plus one
+    const depth = parent.id.split('/').length;
+    if (depth > this.registry.limits.maxEmbedDepth) {
+      this.diagnostics.push({
+        severity: 'warning',
+        code: 'embed-depth',
+        message: `embedded documents nested deeper than ${this.registry.limits.maxEmbedDepth} levels; not followed`,
+        file: this.file.path,
+        loc: req.origin.loc,
+      });
+      return [];
+    }
+    const format = req.format ?? detectEmbeddedFormat(this.registry, req.origin.targetPath, req.text);
+    if (!format) return [];
+    const scanner = scannerFor(this.registry, format);
+    if (!scanner) return [];
+    const origin: Origin = { ...req.origin, parentId: parent.id };
+    return this.run(scanner, { format, text: req.text, map: req.map, origin }, depth, () => {
+      const n = this.childCounters.get(parent.id) ?? 0;
+      this.childCounters.set(parent.id, n + 1);
+      return `${parent.id}/${this.idTag}${n}`;
+    });
+  }
+}
+
+/** Helper for scanners: the map of a child text that is a slice/derivation of the parent's text. */
+export function childMap(parent: { map: OffsetMap }, childToParent: OffsetMap): OffsetMap {
+  return composeMaps(parent.map, childToParent);
+}
+
+/**
+ * Build a LinkContext over a set of files. Documents embedded during linking are attributed to
+ * the root file of their parent document.
+ */
+export function makeLinkContext(
+  registry: ParserRegistry,
+  files: ReadonlyMap<string, SourceFile>,
+  sink: { documents: Document[]; diagnostics: Diagnostic[] },
+): LinkContext {
+  const parses = new Map<string, FileParse>();
+  const parseFor = (path: string): FileParse | undefined => {
+    let p = parses.get(path);
+    if (!p) {
+      const f = files.get(path);
+      if (!f) return undefined;
+      p = new FileParse(registry, f, 'L');
+      parses.set(path, p);
+    }
+    return p;
+  };
+  return {
+    limits: registry.limits,
+    files,
+    readRootFile: (p) => registry.readRootFile(p),
+    diagnostic: (d) => sink.diagnostics.push(d),
+    embed: (parent, req) => {
+      const fp = parseFor(parent.file);
+      if (!fp) return [];
+      const before = fp.documents.length;
+      const beforeDiag = fp.diagnostics.length;
+      const docs = fp.embed(parent, req);
+      sink.documents.push(...fp.documents.slice(before));
+      sink.diagnostics.push(...fp.diagnostics.slice(beforeDiag));
+      return docs;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The contract between the engine and rules.
+ *
+ * A rule is one module in `rules/` exporting a `Rule`: metadata (stable ID, name, severity,
+ * docs, options schema, messages) and a check. The check only reads documents and calls
+ * `report`; the engine turns reports into findings with exact positions, fingerprints and
+ * suppression state. Rules never format output and never touch the file system.
+ */
+import type { Document, DocumentOf, Format } from './model.js';
+import type { Loc } from './source.js';
+import type { ScanModel } from './scan-model.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+export const SEVERITY_RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+export type RuleFamily =
+  | 'engine'
+  | 'auto-update'
+  | 'schedule'
+  | 'networking'
+  | 'termination'
+  | 'sidecar'
+  | 'rollout'
+  | 'policy';
+
+export interface RuleMeta {
+  /** Stable ID, never reused: `FL` + three digits. */
+  id: string;
+  /** Stable kebab-case name. */
+  name: string;
+  /** One line, sentence case, no final period. */
+  title: string;
+  family: RuleFamily;
+  severity: Severity;
+  /** CVSS-like 0.0–10.0 for SARIF `security-severity`; derived from severity when absent. */
+  securitySeverity?: number;
+  /** What the rule detects (one paragraph). */
+  description: string;
+  /** Why it matters, citing the incident it comes from. */
+  rationale: string;
+  /** How to fix it. */
+  remediation: string;
+  /** Formats whose documents the rule reads (for the catalog and for skipping work). */
+  formats: readonly Format[];
+  /** 'document': sees one document at a time; 'scan': sees every document of the scan. */
+  scope: 'document' | 'scan';
+  /** Message templates by id; `{name}` placeholders are filled from `data`. */
+  messages: Record<string, string>;
+  /** JSON Schema of the options object (validated with ajv before the rule runs). */
+  optionsSchema: object;
+  defaultOptions: Record<string, unknown>;
+  tags?: readonly string[];
+  /** Repo-relative path of the docs page (docs/rules/<name>.md). */
+  docs: string;
+}
+
+export interface RelatedLocation {
+  loc: Loc;
+  message: string;
+}
+
+export interface Report {
+  messageId: string;
+  data?: Record<string, string | number>;
+  /** Primary location: where the fix belongs. */
+  loc: Loc;
+  /** The resource the finding concerns, e.g. `Deployment/shop/cart`, `aws_launch_template.nodes`. */
+  resource?: string;
+  related?: RelatedLocation[];
+  /**
+   * A stable discriminator for the fingerprint when one location can carry several findings of
+   * the same rule (e.g. the container name). Never include line numbers.
+   */
+  key?: string;
+  /** The document the finding is about (used for inline-suppression scopes and annotations). */
+  document?: Document;
+  /** Severity override for this report (e.g. info when a mitigating factor applies). */
+  severity?: Severity;
+}
+
+export interface RuleContext<O> {
+  readonly options: O;
+  readonly scan: ScanModel;
+  report(r: Report): void;
+}
+
+export interface Rule<O = Record<string, unknown>> {
+  meta: RuleMeta;
+  /** For scope 'document': called once per document whose format is in `meta.formats`. */
+  checkDocument?(doc: Document, ctx: RuleContext<O>): void;
+  /** For scope 'scan': called once with the whole scan. */
+  checkScan?(ctx: RuleContext<O>): void;
+}
+
+/** Type helper so rules get typed options without casts. */
+export function defineRule<O extends Record<string, unknown>>(rule: Rule<O>): Rule<O> {
+  return rule;
+}
+
+/** Narrow a document to one format. */
+export function isFormat<F extends Format>(doc: Document, format: F): doc is DocumentOf<F> & Document {
+  return doc.format === format;
+}

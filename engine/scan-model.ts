@@ -1,0 +1,62 @@
+/**
+ * The whole scan as rules see it: every document (root and embedded), indexed by format and by
+ * parent, plus the user's fleet configuration. Cross-file rules (regions, CNI evidence, Services
+ * selecting pods) build on this.
+ */
+import type { Document, DocumentOf, Format } from './model.js';
+import type { SourceFile } from './source.js';
+import type { FleetConfig } from './config.js';
+
+export class ScanModel {
+  readonly documents: readonly Document[];
+  private readonly byId = new Map<string, Document>();
+  private readonly byFormatIdx = new Map<Format, Document[]>();
+  private readonly childrenIdx = new Map<string, Document[]>();
+
+  constructor(
+    documents: Document[],
+    readonly files: ReadonlyMap<string, SourceFile>,
+    readonly fleet: FleetConfig,
+  ) {
+    this.documents = documents;
+    for (const d of documents) {
+      this.byId.set(d.id, d);
+      let list = this.byFormatIdx.get(d.format);
+      if (!list) this.byFormatIdx.set(d.format, (list = []));
+      list.push(d);
+      if (d.origin) {
+        let kids = this.childrenIdx.get(d.origin.parentId);
+        if (!kids) this.childrenIdx.set(d.origin.parentId, (kids = []));
+        kids.push(d);
+      }
+    }
+  }
+
+  ofFormat<F extends Format>(format: F): DocumentOf<F>[] {
+    return (this.byFormatIdx.get(format) ?? []) as DocumentOf<F>[];
+  }
+
+  document(id: string): Document | undefined {
+    return this.byId.get(id);
+  }
+
+  children(doc: Document): Document[] {
+    return this.childrenIdx.get(doc.id) ?? [];
+  }
+
+  /** The chain of documents from the root file down to `doc` (inclusive). */
+  ancestry(doc: Document): Document[] {
+    const chain: Document[] = [doc];
+    let cur: Document | undefined = doc;
+    while (cur?.origin) {
+      cur = this.byId.get(cur.origin.parentId);
+      if (cur) chain.unshift(cur);
+    }
+    return chain;
+  }
+
+  /** The root (on-disk) document of an embedded document. */
+  root(doc: Document): Document {
+    return this.ancestry(doc)[0];
+  }
+}
