@@ -105,7 +105,8 @@ export type EmbedVia =
   | 'autoinstall-user-data'
   | 'preseed-late-command'
   | 'kubernetes-configmap'
-  | 'kubernetes-command';
+  | 'kubernetes-command'
+  | 'shell-c';
 
 export interface Origin {
   /** `id` of the document this one was extracted from. */
@@ -126,7 +127,11 @@ export interface DocumentBase<F extends Format, M> {
   /** Unique within a scan: `<path>#<n>` for root documents, `<parentId>/<n>` for embedded ones. */
   id: string;
   format: F;
-  /** Root file on disk (repo-relative POSIX path). */
+  /**
+   * Root file on disk (repo-relative POSIX path) whose offsets `map` and `loc` refer to: always
+   * `map.file`. Usually the parent's file; for content read from another file (a Packer `script`,
+   * a `templatefile()`), that other file.
+   */
   file: string;
   /** Text of the document itself (for an embedded document, the decoded content). */
   text: string;
@@ -223,10 +228,23 @@ export interface HclBody {
   blocks: HclBlock[];
 }
 
+export interface HclReference {
+  /** What refers to the file: a Packer provisioner, a `file()`/`templatefile()` call. */
+  kind: 'packer-script' | 'packer-file' | 'file' | 'templatefile';
+  /** Repo-relative POSIX path of the referenced file (resolved against the module/template dir). */
+  path: string;
+  /** For Packer file provisioners: the destination on the image. */
+  destination?: string;
+  /** Where the reference is written. */
+  loc: Loc;
+}
+
 export interface HclModel {
-  /** 'hcl' for native syntax, 'json' for .tf.json / .pkr.json. */
-  syntax: 'hcl' | 'json';
+  /** 'hcl' for native syntax, 'json' for .tf.json / .pkr.json; 'tfvars' for variable value files. */
+  syntax: 'hcl' | 'json' | 'tfvars';
   body: HclBody;
+  /** Files this one pulls in (filled by the link phase). */
+  references?: HclReference[];
   /** Directory (repo-relative) of the module or Packer template this file belongs to. */
   moduleDir: string;
   comments?: { text: string; loc: Loc }[];

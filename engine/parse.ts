@@ -91,7 +91,7 @@ export class FileParse {
       limits: this.registry.limits,
       depth,
       nextId,
-      diagnostic: (d) => this.diagnostics.push({ ...d, file: d.file ?? this.file.path }),
+      diagnostic: (d) => this.diagnostics.push({ ...d, file: d.file ?? input.map.file }),
       embed: (parent, req) => this.embed(parent, req),
       readRootFile: (p) => this.registry.readRootFile(p),
     };
@@ -101,13 +101,13 @@ export class FileParse {
       return docs;
     } catch (e) {
       const at = input.map.whole[0];
-      const pos = positionAt(this.file, at);
+      const pos = input.map.file === this.file.path ? positionAt(this.file, at) : { line: 1 };
       this.diagnostics.push({
         severity: 'error',
         code: 'internal-error',
         message: `${scanner.name} scanner failed at line ${pos.line}: ${describeError(e)}`,
-        file: this.file.path,
-        loc: { file: this.file.path, start: at, end: at },
+        file: input.map.file,
+        loc: { file: input.map.file, start: at, end: at },
       });
       return [];
     }

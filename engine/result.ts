@@ -1,0 +1,54 @@
+/**
+ * The result of a scan: what reports render. Reports see only this (findings plus rule metadata),
+ * never documents or parsers.
+ */
+import type { Finding } from './finding.js';
+import type { DiagnosticCode, DiagnosticSeverity } from './model.js';
+import type { RuleMeta, Severity } from './rule-api.js';
+import type { Range } from './source.js';
+
+export interface ReportedDiagnostic {
+  severity: DiagnosticSeverity;
+  code: DiagnosticCode;
+  message: string;
+  path: string;
+  range?: Range;
+}
+
+export interface ScanStats {
+  filesSeen: number;
+  filesScanned: number;
+  filesSkipped: number;
+  documents: number;
+  embeddedDocuments: number;
+  durationMs: number;
+  findingsBySeverity: Record<Severity, number>;
+  suppressed: number;
+}
+
+export interface ScanResult {
+  tool: { name: 'faultline'; version: string; informationUri: string };
+  /** Absolute scan root; every path in the result is relative to it (POSIX). */
+  root: string;
+  startedAt: string;
+  finishedAt: string;
+  /** Every finding, suppressed ones included (with `suppression` set), sorted by path, line, column, rule. */
+  findings: Finding[];
+  diagnostics: ReportedDiagnostic[];
+  /** Metadata of every rule that ran, with its effective severity. */
+  rules: RuleMeta[];
+  stats: ScanStats;
+  /** The threshold used for the exit code. */
+  failOn: Severity | 'never';
+}
+
+export interface RenderOptions {
+  /** SARIF `automationDetails.id` category (and JSON/JUnit grouping). */
+  category?: string;
+  /** Include suppressed findings (SARIF: as results with `suppressions`). Default false for SARIF, true (counted) for text. */
+  includeSuppressed?: boolean;
+  /** Colour the terminal output. */
+  color?: boolean;
+}
+
+export type Reporter = (result: ScanResult, options: RenderOptions) => string;
