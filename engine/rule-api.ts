@@ -67,6 +67,11 @@ export interface Report {
   loc: Loc;
   /** The resource the finding concerns, e.g. `Deployment/shop/cart`, `aws_launch_template.nodes`. */
   resource?: string;
+  /**
+   * The span of the resource's block or object. An inline suppression written above the first
+   * line of the resource covers every finding about it.
+   */
+  resourceLoc?: Loc;
   related?: RelatedLocation[];
   /**
    * A stable discriminator for the fingerprint when one location can carry several findings of

@@ -1,0 +1,264 @@
+/**
+ * Command implementations, with injectable I/O so tests run them in-process.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, findConfig, loadConfig } from '../engine/config-load.js';
+import { defaultConfig, type FaultlineConfig } from '../engine/config.js';
+import { failsThreshold, runScan } from '../engine/engine.js';
+import { loadBaseline, makeBaseline, writeBaseline, type Baseline } from '../engine/baseline.js';
+import { configureRules, findRule, metaRuleSettings, validateCatalog } from '../engine/rule-config.js';
+import { packageFile, packageVersion } from '../engine/package-root.js';
+import { SEVERITIES, type Rule, type Severity } from '../engine/rule-api.js';
+import { META_RULES } from '../engine/meta-rules.js';
+import { toPosix } from '../engine/walker.js';
+import { allScanners } from '../scanners/index.js';
+import { builtinRules } from '../rules/index.js';
+import { loadPlugins } from './plugins.js';
+import { reporters, shouldColor, type ReportFormat } from '../reports/index.js';
+import { catalogMarkdown, catalogText } from './catalog.js';
+import { initProject } from './init.js';
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const HELP = `faultline — find the configuration that can take down every region at once
+
+Usage:
+  faultline scan [paths...] [options]   scan files and directories (default: .)
+  faultline rules [--format text|json|markdown]
+                                        list the rule catalog
+  faultline explain <RULE>              show a rule's documentation (ID or name)
+  faultline init [--force]              write a starter faultline.yaml, pre-commit config and CI workflow
+  faultline --version | --help
+
+Scan options:
+  -f, --format <fmt>       text (default), json, sarif${'' /* more formats register in reports/ */}; repeatable
+  -o, --output <file>      write the matching --format to a file (paired in order); repeatable
+      --fail-on <sev>      exit 1 when an unsuppressed finding is at or above: error (default), warning, info, never
+  -c, --config <file>      faultline.yaml to use (default: found upward from the first path)
+      --root <dir>         repository root that paths are reported relative to (default: git top level, else cwd)
+      --category <name>    SARIF automationDetails.id / report category (one per analysis)
+      --baseline <file>    suppress findings recorded in a baseline file
+      --write-baseline <file>
+                           write every current finding to a baseline file (exit 0)
+      --changed            the paths are changed files: scan the whole root for context, report only
+                           findings that touch these files (pre-commit mode)
+      --rule <id>          run only this rule (repeatable)
+      --skip-rule <id>     do not run this rule (repeatable)
+      --include-suppressed list suppressed findings in SARIF/JSON outputs too
+      --no-color           never colour the text output (NO_COLOR is honoured too)
+  -q, --quiet              no progress, no summary on stderr
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config error or incomplete scan.
+`;
+
+const SCAN_OPTIONS = {
+  format: { type: 'string', short: 'f', multiple: true },
+  output: { type: 'string', short: 'o', multiple: true },
+  'fail-on': { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  root: { type: 'string' },
+  category: { type: 'string' },
+  baseline: { type: 'string' },
+  'write-baseline': { type: 'string' },
+  changed: { type: 'boolean' },
+  rule: { type: 'string', multiple: true },
+  'skip-rule': { type: 'string', multiple: true },
+  'include-suppressed': { type: 'boolean' },
+  'no-color': { type: 'boolean' },
+  color: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsConfig['options'];
+
+class UsageError extends Error {}
+
+function gitTop(start: string): string | undefined {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Globs in faultline.yaml are relative to the config file's directory; the engine wants root-relative ones. */
+function rebaseConfigGlobs(config: FaultlineConfig, root: string): void {
+  if (!config.source) return;
+  const prefix = toPosix(path.relative(root, path.dirname(config.source)));
+  if (!prefix || prefix.startsWith('..')) return;
+  const rebase = (g: string) => (g.startsWith('/') ? g.slice(1) : `${prefix}/${g}`);
+  config.include = config.include.map(rebase);
+  config.exclude = config.exclude.map(rebase);
+  for (const w of config.waivers) if (w.paths) w.paths = w.paths.map(rebase);
+  for (const r of Object.values(config.fleet.regions)) if (r.paths) r.paths = r.paths.map(rebase);
+  for (const c of Object.values(config.fleet.clusters ?? {})) if (c.paths) c.paths = c.paths.map(rebase);
+}
+
+async function catalog(config: FaultlineConfig): Promise<Rule<Record<string, unknown>>[]> {
+  const plugins = await loadPlugins(config.plugins, config.policies);
+  const rules = [...builtinRules, ...plugins];
+  validateCatalog(rules);
+  return rules;
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const write = (s: string) => io.stdout.write(s);
+  const err = (s: string) => io.stderr.write(s);
+  try {
+    const [cmd, ...rest] = argv;
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      write(HELP);
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+      write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (cmd === 'scan') return await scanCommand(rest, io);
+    if (cmd === 'rules') {
+      const { values } = parseArgs({ args: rest, options: { format: { type: 'string', short: 'f' }, config: { type: 'string', short: 'c' } }, allowPositionals: false });
+      const cfgPath = values.config ?? findConfig(io.cwd);
+      const config = cfgPath ? loadConfig(path.resolve(io.cwd, cfgPath)) : defaultConfig();
+      const rules = await catalog(config);
+      const metas = [...rules.map((r) => r.meta), ...META_RULES].sort((a, b) => (a.id < b.id ? -1 : 1));
+      const fmt = values.format ?? 'text';
+      if (fmt === 'json') write(JSON.stringify(metas.map(({ id, name, title, family, severity, formats, docs, tags }) => ({ id, name, title, family, severity, formats, docs, tags: tags ?? [] })), null, 2) + '\n');
+      else if (fmt === 'markdown') write(catalogMarkdown(metas));
+      else if (fmt === 'text') write(catalogText(metas));
+      else throw new UsageError(`rules: unknown format '${fmt}' (text, json, markdown)`);
+      return 0;
+    }
+    if (cmd === 'explain') {
+      const ref = rest[0];
+      if (!ref) throw new UsageError('explain: name a rule, e.g. faultline explain FL101');
+      const rules = await catalog(defaultConfig());
+      const metas = [...rules.map((r) => r.meta), ...META_RULES];
+      const meta = findRule(metas.map((m) => ({ meta: m })), ref)?.meta;
+      if (!meta) throw new UsageError(`explain: unknown rule '${ref}' (see faultline rules)`);
+      const docPath = packageFile(meta.docs);
+      write(existsSync(docPath) ? readFileSync(docPath, 'utf8') : `${meta.id} ${meta.name}: ${meta.title}\n\n${meta.description}\n\nWhy: ${meta.rationale}\n\nFix: ${meta.remediation}\n`);
+      return 0;
+    }
+    if (cmd === 'init') {
+      const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean' } }, allowPositionals: false });
+      const written = initProject(io.cwd, { force: values.force ?? false });
+      for (const w of written) err(`${w.status} ${w.path}\n`);
+      return 0;
+    }
+    throw new UsageError(`unknown command '${cmd}' (try: faultline scan)`);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      err(`faultline: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Error && 'code' in e && typeof (e as { code: unknown }).code === 'string' && (e as { code: string }).code.startsWith('ERR_PARSE_ARGS')) {
+      err(`faultline: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+async function scanCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: SCAN_OPTIONS, allowPositionals: true });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const formats = (values.format ?? ['text']) as string[];
+  const outputs = (values.output ?? []) as string[];
+  for (const f of formats) if (!(f in reporters)) throw new UsageError(`unknown --format '${f}' (one of: ${Object.keys(reporters).join(', ')})`);
+  if (outputs.length > formats.length) throw new UsageError('more --output files than --format values (they pair in order)');
+  if (formats.length - outputs.length > 1) throw new UsageError('only one --format can go to stdout; give the others an --output file');
+
+  const cwd = io.cwd;
+  const targets = (positionals.length ? positionals : ['.']).map((p) => path.resolve(cwd, p));
+  const root = path.resolve(cwd, values.root ?? gitTop(cwd) ?? cwd);
+  for (const t of targets) {
+    const rel = path.relative(root, t);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`${t} is outside the scan root ${root} (use --root)`);
+    if (!existsSync(t)) throw new UsageError(`no such file or directory: ${path.relative(cwd, t) || t}`);
+  }
+  const firstDir = statSync(targets[0]).isDirectory() ? targets[0] : path.dirname(targets[0]);
+  const cfgFile = values.config ? path.resolve(cwd, values.config) : findConfig(firstDir);
+  const config = cfgFile ? loadConfig(cfgFile) : defaultConfig();
+  rebaseConfigGlobs(config, root);
+
+  const failOnRaw = values['fail-on'] ?? config.failOn ?? 'error';
+  if (![...SEVERITIES, 'never'].includes(failOnRaw)) throw new UsageError(`--fail-on must be one of error, warning, info, never (got '${failOnRaw}')`);
+  const failOn = failOnRaw as Severity | 'never';
+
+  const rules = await catalog(config);
+  const active = configureRules(rules, config, { only: values.rule as string[] | undefined, skip: values['skip-rule'] as string[] | undefined });
+  let baseline: Baseline | undefined;
+  if (values.baseline) baseline = loadBaseline(path.resolve(cwd, values.baseline));
+
+  const changed = values.changed ? new Set(targets.map((t) => toPosix(path.relative(root, t)))) : undefined;
+  const showProgress = !values.quiet && io.stderr.isTTY === true;
+  let lastDraw = 0;
+  const { result } = await runScan({
+    root,
+    targets: changed ? [root] : targets,
+    config,
+    scanners: allScanners,
+    rules: active,
+    metaRules: metaRuleSettings(config),
+    baseline,
+    reportPaths: changed,
+    version: packageVersion(),
+    failOn,
+    onProgress: showProgress
+      ? (done, total) => {
+          const now = Date.now();
+          if (now - lastDraw < 100 && done !== total) return;
+          lastDraw = now;
+          const width = 24;
+          const filled = Math.round((done / Math.max(1, total)) * width);
+          io.stderr.write(`\r\x1b[2Kscanning [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} files`);
+          if (done === total) io.stderr.write('\r\x1b[2K');
+        }
+      : undefined,
+  });
+
+  if (values['write-baseline']) {
+    const file = path.resolve(cwd, values['write-baseline']);
+    const b = makeBaseline(result.findings);
+    writeBaseline(file, b);
+    if (!values.quiet) io.stderr.write(`faultline: wrote ${Object.keys(b.findings).length} findings to ${path.relative(cwd, file) || file}\n`);
+    return 0;
+  }
+
+  const color = values['no-color'] ? false : values.color ? true : shouldColor(io.stdout, io.env);
+  formats.forEach((fmt, i) => {
+    const text = reporters[fmt as ReportFormat](result, {
+      category: values.category,
+      includeSuppressed: values['include-suppressed'] ?? false,
+      color: outputs[i] ? false : color,
+    });
+    if (outputs[i]) {
+      const out = path.resolve(cwd, outputs[i]);
+      mkdirSync(path.dirname(out), { recursive: true });
+      writeFileSync(out, text);
+    } else io.stdout.write(text);
+  });
+  if (!values.quiet && outputs.length === formats.length) {
+    const s = result.stats;
+    io.stderr.write(
+      `faultline: ${s.findingsBySeverity.error} errors, ${s.findingsBySeverity.warning} warnings, ${s.findingsBySeverity.info} info, ${s.suppressed} suppressed in ${s.filesScanned} files\n`,
+    );
+  }
+  const incomplete = result.diagnostics.some((d) => d.code === 'internal-error');
+  if (incomplete) {
+    io.stderr.write('faultline: the scan did not complete (internal errors above); exit 2\n');
+    return 2;
+  }
+  return failsThreshold(result.findings, failOn) ? 1 : 0;
+}

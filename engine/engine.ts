@@ -1,0 +1,546 @@
+/**
+ * The scan pipeline: walk → read → detect → parse (with embedded documents) → link → rules →
+ * findings (positions, fingerprints, suppressions) → ScanResult.
+ *
+ * The engine knows scanners and rules only through their interfaces; the CLI (or a test) passes
+ * them in. Nothing here formats output.
+ */
+import { closeSync, openSync, readSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { FaultlineConfig } from './config.js';
+import type { Finding, FindingLocation, Suppression } from './finding.js';
+import { assignFingerprints, baseFingerprint } from './fingerprint.js';
+import { get, isMap, str, type Diagnostic, type Document } from './model.js';
+import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
+import { detectFormat, FileParse, makeLinkContext, type ParserRegistry } from './parse.js';
+import { decode, looksBinary, readSource } from './read.js';
+import type { ReportedDiagnostic, ScanResult } from './result.js';
+import type { ActiveRule } from './rule-config.js';
+import type { Report, RuleMeta, Severity } from './rule-api.js';
+import { SEVERITY_RANK } from './rule-api.js';
+import { DEFAULT_LIMITS, type Limits, type Scanner } from './scanner-api.js';
+import { ScanModel } from './scan-model.js';
+import { lineText, makeSourceFile, positionAt, rangeOf, type Loc, type SourceFile } from './source.js';
+import {
+  ANNOTATION_PREFIX,
+  findInlineDirectives,
+  isExpired,
+  isIsoDate,
+  parseAnnotationValue,
+  type InlineDirective,
+} from './suppressions.js';
+import { isInside, toPosix, walk } from './walker.js';
+import picomatch from 'picomatch';
+import type { Baseline } from './baseline.js';
+import { ConfigError } from './config-load.js';
+
+export interface EngineOptions {
+  /** Absolute scan root: every reported path is relative to it. */
+  root: string;
+  /** Absolute files/directories to scan (default: the root). */
+  targets?: string[];
+  config: FaultlineConfig;
+  scanners: readonly Scanner[];
+  rules: readonly ActiveRule[];
+  /** Effective metadata of the engine's own suppression rules (disabled ones left out). */
+  metaRules: readonly RuleMeta[];
+  baseline?: Baseline;
+  /** Today's date (YYYY-MM-DD, UTC) for waiver expiry; default: the real date. */
+  today?: string;
+  /**
+   * Changed-files mode: the whole tree is parsed so cross-file rules keep their context, but only
+   * findings whose primary or related locations touch these repo-relative paths are reported.
+   */
+  reportPaths?: ReadonlySet<string>;
+  /** Called as files are parsed (for progress bars). */
+  onProgress?: (done: number, total: number, file: string) => void;
+  version: string;
+  failOn: Severity | 'never';
+}
+
+export interface EngineOutput {
+  result: ScanResult;
+  model: ScanModel;
+}
+
+const HEAD_BYTES = 4096;
+
+function readHead(absPath: string): Uint8Array | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(absPath, 'r');
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    return buf.subarray(0, n);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function formatMessage(template: string | undefined, data: Record<string, string | number> | undefined, ruleId: string, messageId: string): string {
+  if (template === undefined) return `${ruleId}: unknown message '${messageId}'`;
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (data && k in data ? String(data[k]) : m));
+}
+
+export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
+  const started = Date.now();
+  const startedAt = new Date(started).toISOString();
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.config.limits };
+  const root = path.resolve(opts.root);
+  const realRoot = realpathSync(root);
+  const diagnostics: Diagnostic[] = [];
+  const files = new Map<string, SourceFile>();
+
+  // -- reading files referenced by other files (file(), Packer scripts, provisioner sources)
+  const readRootFile = (rel: string): SourceFile | undefined => {
+    const norm = toPosix(path.posix.normalize(rel.replace(/\\/g, '/'))).replace(/^\.\//, '');
+    if (norm.startsWith('../') || path.isAbsolute(norm)) return undefined;
+    const cached = files.get(norm);
+    if (cached) return cached;
+    const abs = path.join(root, norm);
+    try {
+      const real = realpathSync(abs);
+      if (!isInside(realRoot, real)) return undefined;
+      const st = statSync(real);
+      if (!st.isFile() || st.size > limits.maxFileBytes) return undefined;
+      const bytes = readFileSync(real);
+      if (looksBinary(bytes)) return undefined;
+      const { text } = decode(norm, bytes);
+      const sf = makeSourceFile(norm, text, abs);
+      files.set(norm, sf);
+      return sf;
+    } catch {
+      return undefined;
+    }
+  };
+  const registry: ParserRegistry = { scanners: opts.scanners, limits, readRootFile };
+
+  // -- walk
+  const targets = opts.targets?.length ? opts.targets : [root];
+  const walked = await walk({
+    root,
+    targets,
+    include: opts.config.include,
+    exclude: opts.config.exclude,
+    gitignore: opts.config.gitignore,
+  });
+  diagnostics.push(...walked.diagnostics);
+
+  // -- detect, read, parse
+  const documents: Document[] = [];
+  const initialised = new Set<Scanner>();
+  let scanned = 0;
+  let skipped = 0;
+  let done = 0;
+  for (const wf of walked.files) {
+    done++;
+    opts.onProgress?.(done, walked.files.length, wf.path);
+    const head = readHead(wf.absPath);
+    if (!head) {
+      diagnostics.push({ severity: 'error', code: 'unreadable', file: wf.path, message: 'cannot read file' });
+      skipped++;
+      continue;
+    }
+    const headText = looksBinary(head) ? '' : new TextDecoder('utf-8', { fatal: false }).decode(head);
+    const format = detectFormat(registry, wf.path, headText);
+    if (!format) {
+      skipped++;
+      continue;
+    }
+    const read = await readSource(wf.path, wf.absPath, limits.maxFileBytes);
+    diagnostics.push(...read.diagnostics);
+    if (!read.ok) {
+      skipped++;
+      continue;
+    }
+    files.set(wf.path, read.file);
+    const scanner = registry.scanners.find((s) => s.formats.includes(format));
+    if (scanner && !initialised.has(scanner)) {
+      initialised.add(scanner);
+      try {
+        await scanner.init?.();
+      } catch (e) {
+        diagnostics.push({ severity: 'error', code: 'internal-error', file: wf.path, message: `${scanner.name} scanner could not start: ${String(e)}` });
+      }
+    }
+    const t0 = Date.now();
+    const fp = new FileParse(registry, read.file);
+    fp.parseRoot(format);
+    const elapsed = Date.now() - t0;
+    if (elapsed > limits.fileTimeBudgetMs) {
+      fp.diagnostics.push({
+        severity: 'warning',
+        code: 'time-budget',
+        file: wf.path,
+        message: `parsing took ${elapsed} ms, over the ${limits.fileTimeBudgetMs} ms budget`,
+      });
+    }
+    documents.push(...fp.documents);
+    diagnostics.push(...fp.diagnostics);
+    scanned++;
+  }
+
+  // -- link (cross-file resolution: Terraform modules, Packer templates)
+  const sink = { documents, diagnostics };
+  const linkCtx = makeLinkContext(registry, files, sink);
+  for (const s of registry.scanners) {
+    if (!s.link || !initialised.has(s)) continue;
+    try {
+      s.link(documents.slice(), linkCtx);
+    } catch (e) {
+      diagnostics.push({ severity: 'error', code: 'internal-error', file: '.', message: `${s.name} cross-file analysis failed: ${String(e)}` });
+    }
+  }
+
+  const model = new ScanModel(documents, files, opts.config.fleet);
+
+  // -- rules
+  const raw: { meta: RuleMeta; report: Report }[] = [];
+  for (const active of opts.rules) {
+    const meta = active.meta;
+    const ctxFor = (label: string) => ({
+      options: active.options,
+      scan: model,
+      report: (r: Report) => raw.push({ meta, report: r }),
+      label,
+    });
+    try {
+      if (meta.scope === 'scan') active.rule.checkScan?.(ctxFor('scan'));
+      else {
+        for (const f of meta.formats) {
+          for (const doc of model.ofFormat(f)) {
+            try {
+              active.rule.checkDocument?.(doc as Document, ctxFor(doc.id));
+            } catch (e) {
+              diagnostics.push({
+                severity: 'error',
+                code: 'internal-error',
+                file: doc.file,
+                message: `rule ${meta.id} (${meta.name}) failed on this file: ${(e as Error).message ?? String(e)}`,
+                loc: doc.loc,
+              });
+            }
+          }
+        }
+      }
+    } catch (e) {
+      diagnostics.push({ severity: 'error', code: 'internal-error', file: '.', message: `rule ${meta.id} (${meta.name}) failed: ${(e as Error).message ?? String(e)}` });
+    }
+  }
+
+  // -- reports → findings
+  const locationOf = (l: Loc, maxLines = 5): FindingLocation | undefined => {
+    const f = files.get(l.file);
+    if (!f) return undefined;
+    const range = rangeOf(f, l);
+    const lines: string[] = [];
+    for (let i = range.start.line; i <= Math.min(range.end.line, range.start.line + maxLines - 1); i++) lines.push(lineText(f, i));
+    return { path: l.file, range, snippet: lines.join('\n') };
+  };
+  const chainOf = (doc: Document | undefined): string[] | undefined => {
+    if (!doc?.origin) return undefined;
+    return model
+      .ancestry(doc)
+      .filter((d) => d.origin)
+      .map((d) => d.origin!.label);
+  };
+
+  interface Pending {
+    finding: Omit<Finding, 'fingerprint'>;
+    key?: string;
+    text: string;
+    resourceLoc?: Loc;
+    document?: Document;
+  }
+  const pending: Pending[] = [];
+  const dedupe = new Set<string>();
+  for (const { meta, report } of raw) {
+    const location = locationOf(report.loc);
+    if (!location) {
+      diagnostics.push({ severity: 'error', code: 'internal-error', file: report.loc.file, message: `rule ${meta.id} reported a location in a file that was not read` });
+      continue;
+    }
+    const message = formatMessage(meta.messages[report.messageId], report.data, meta.id, report.messageId);
+    const d = `${meta.id}\u0000${report.loc.file}\u0000${report.loc.start}\u0000${report.loc.end}\u0000${message}`;
+    if (dedupe.has(d)) continue;
+    dedupe.add(d);
+    const related = (report.related ?? [])
+      .map((r) => {
+        const l = locationOf(r.loc, 1);
+        return l ? { ...l, message: r.message } : undefined;
+      })
+      .filter((x): x is NonNullable<typeof x> => x !== undefined);
+    const f = files.get(report.loc.file)!;
+    pending.push({
+      finding: {
+        ruleId: meta.id,
+        ruleName: meta.name,
+        severity: report.severity ?? meta.severity,
+        message,
+        location,
+        resource: report.resource,
+        related,
+        embedding: chainOf(report.document),
+      },
+      key: report.key,
+      text: f.text.slice(report.loc.start, Math.max(report.loc.start, report.loc.end)),
+      resourceLoc: report.resourceLoc,
+      document: report.document,
+    });
+  }
+
+  // -- changed-files mode
+  const touches = (p: Pending): boolean =>
+    !opts.reportPaths || opts.reportPaths.has(p.finding.location.path) || p.finding.related.some((r) => opts.reportPaths!.has(r.path));
+  const kept = pending.filter(touches);
+
+  // -- suppressions
+  const today = opts.today ?? new Date().toISOString().slice(0, 10);
+  const allRuleMetas = [...opts.rules.map((r) => r.meta), ...opts.metaRules];
+  const knownRule = (ref: string): RuleMeta | undefined => allRuleMetas.find((m) => m.id === ref || m.name === ref);
+  const metaEnabled = (m: RuleMeta) => opts.metaRules.find((x) => x.id === m.id);
+  const metaFindings: Pending[] = [];
+  const addMeta = (m: RuleMeta, messageId: string, data: Record<string, string>, l: Loc, related: Finding['related'] = []) => {
+    const em = metaEnabled(m);
+    if (!em) return;
+    const location = locationOf(l, 1);
+    if (!location) return;
+    const f = files.get(l.file)!;
+    metaFindings.push({
+      finding: {
+        ruleId: m.id,
+        ruleName: m.name,
+        severity: em.severity,
+        message: formatMessage(m.messages[messageId], data, m.id, messageId),
+        location,
+        related,
+      },
+      text: f.text.slice(l.start, l.end),
+      key: data.rule,
+    });
+  };
+
+  interface Waiver {
+    kind: Suppression['kind'];
+    rules: string[];
+    reason: string;
+    until?: string;
+    loc?: Loc;
+    /** Does it cover this pending finding? */
+    covers(p: Pending): boolean;
+    used: boolean;
+    reportUnused: boolean;
+  }
+  const waivers: Waiver[] = [];
+
+  // inline comments
+  for (const f of files.values()) {
+    for (const d of findInlineDirectives(f)) {
+      const unknown = d.rules.find((r) => !knownRule(r));
+      const problem = d.problem ?? (unknown ? `names unknown rule '${unknown}'` : undefined);
+      if (problem) {
+        addMeta(INVALID_SUPPRESSION, 'invalid', { problem }, d.loc);
+        continue;
+      }
+      waivers.push(inlineWaiver(d, files));
+    }
+  }
+  // Kubernetes annotations
+  for (const doc of model.ofFormat('kubernetes')) {
+    for (const obj of doc.model.objects) {
+      const scopes = [get(obj.value, 'metadata', 'annotations'), get(obj.value, 'spec', 'template', 'metadata', 'annotations')];
+      for (const ann of scopes) {
+        if (!isMap(ann)) continue;
+        for (const e of ann.entries) {
+          if (!e.key.startsWith(ANNOTATION_PREFIX)) continue;
+          const ref = e.key.slice(ANNOTATION_PREFIX.length);
+          const parsed = parseAnnotationValue(str(e.value) ?? '');
+          const l: Loc = { file: e.keyLoc.file, start: e.keyLoc.start, end: e.value.loc.end };
+          const problem = !knownRule(ref) ? `names unknown rule '${ref}'` : parsed.problem;
+          if (problem) {
+            addMeta(INVALID_SUPPRESSION, 'invalid', { problem }, l);
+            continue;
+          }
+          const objLoc = obj.loc;
+          waivers.push({
+            kind: 'annotation',
+            rules: [ref],
+            reason: parsed.reason!,
+            until: parsed.until,
+            loc: l,
+            used: false,
+            reportUnused: true,
+            covers: (p) => {
+              const pl = p.finding.location;
+              if (pl.path !== objLoc.file) return false;
+              const f = files.get(pl.path)!;
+              const a = positionAt(f, objLoc.start).line;
+              const b = positionAt(f, objLoc.end).line;
+              return pl.range.start.line >= a && pl.range.start.line <= b;
+            },
+          });
+        }
+      }
+    }
+  }
+  // config waivers
+  for (const w of opts.config.waivers) {
+    if (!knownRule(w.rule)) throw new ConfigError(`waivers: unknown rule '${w.rule}'`, opts.config.source);
+    const match = w.paths?.length ? picomatch(w.paths, { dot: true }) : () => true;
+    waivers.push({
+      kind: 'config',
+      rules: [w.rule],
+      reason: w.reason,
+      until: w.until,
+      used: false,
+      reportUnused: false,
+      covers: (p) => match(p.finding.location.path) && (!w.resource || p.finding.resource === w.resource),
+    });
+  }
+
+  const ruleMatches = (w: Waiver, p: Pending) => w.rules.some((r) => r === p.finding.ruleId || r === p.finding.ruleName);
+  for (const p of kept) {
+    for (const w of waivers) {
+      if (!ruleMatches(w, p) || !w.covers(p)) continue;
+      w.used = true;
+      if (isExpired(w.until, today)) {
+        if (w.loc) {
+          addMeta(EXPIRED_SUPPRESSION, 'expired', { rule: p.finding.ruleId, until: w.until! }, w.loc, [
+            { ...p.finding.location, message: `the finding it waived: ${p.finding.message}` },
+          ]);
+        } else if (opts.config.source) {
+          // a config waiver: point at the config file when it is inside the root
+          const rel = toPosix(path.relative(root, opts.config.source));
+          const cf = readRootFile(rel);
+          if (cf) {
+            const i = cf.text.indexOf(w.until!);
+            addMeta(EXPIRED_SUPPRESSION, 'expired', { rule: p.finding.ruleId, until: w.until! }, { file: rel, start: Math.max(0, i), end: Math.max(0, i) + w.until!.length }, [
+              { ...p.finding.location, message: `the finding it waived: ${p.finding.message}` },
+            ]);
+          }
+        }
+        continue;
+      }
+      p.finding.suppression = {
+        kind: w.kind,
+        reason: w.reason,
+        until: w.until,
+        location: w.loc ? locationOf(w.loc, 1) : undefined,
+      };
+      break;
+    }
+  }
+  for (const w of waivers) {
+    if (w.used || !w.reportUnused || !w.loc) continue;
+    if (opts.reportPaths && !opts.reportPaths.has(w.loc.file)) continue;
+    // only rules that ran can prove a suppression unused
+    if (!w.rules.every((r) => opts.rules.some((a) => a.meta.id === r || a.meta.name === r))) continue;
+    addMeta(UNUSED_SUPPRESSION, 'unused', { rule: w.rules.join(', ') }, w.loc);
+  }
+
+  // -- order, fingerprints, baseline
+  const all = [...kept, ...metaFindings.filter(touches)];
+  all.sort((a, b) => cmpFinding(a.finding, b.finding));
+  const fps = assignFingerprints(
+    all.map((p) =>
+      baseFingerprint({ ruleId: p.finding.ruleId, path: p.finding.location.path, resource: p.finding.resource, key: p.key, text: p.text }),
+    ),
+  );
+  const findings: Finding[] = all.map((p, i) => ({ ...p.finding, fingerprint: fps[i] }));
+  if (opts.baseline) {
+    for (const f of findings) {
+      if (f.suppression) continue;
+      const entry = opts.baseline.findings[f.fingerprint];
+      if (entry) f.suppression = { kind: 'baseline', reason: entry.reason ?? 'present in the baseline' };
+    }
+  }
+
+  // -- result
+  const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  let suppressed = 0;
+  for (const f of findings) {
+    if (f.suppression) suppressed++;
+    else bySeverity[f.severity]++;
+  }
+  const reportedDiagnostics: ReportedDiagnostic[] = diagnostics
+    .filter((d) => !opts.reportPaths || opts.reportPaths.has(d.file))
+    .map((d) => {
+      const f = d.loc ? files.get(d.loc.file) : undefined;
+      return {
+        severity: d.severity,
+        code: d.code,
+        message: d.message,
+        path: d.file,
+        ...(f && d.loc ? { range: rangeOf(f, d.loc) } : {}),
+      };
+    })
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0)));
+
+  const embedded = documents.filter((d) => d.origin).length;
+  const result: ScanResult = {
+    tool: { name: 'faultline', version: opts.version, informationUri: 'https://github.com/faultline-dev/faultline' },
+    root,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    findings,
+    diagnostics: reportedDiagnostics,
+    rules: [...opts.rules.map((r) => r.meta), ...opts.metaRules].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    stats: {
+      filesSeen: walked.files.length,
+      filesScanned: scanned,
+      filesSkipped: skipped,
+      documents: documents.length - embedded,
+      embeddedDocuments: embedded,
+      durationMs: Date.now() - started,
+      findingsBySeverity: bySeverity,
+      suppressed,
+    },
+    failOn: opts.failOn,
+  };
+  return { result, model };
+}
+
+function inlineWaiver(d: InlineDirective, files: ReadonlyMap<string, SourceFile>) {
+  return {
+    kind: 'inline' as const,
+    rules: d.rules,
+    reason: d.reason!,
+    until: d.until,
+    loc: d.loc,
+    used: false,
+    reportUnused: true,
+    covers(p: { finding: Omit<Finding, 'fingerprint'>; resourceLoc?: Loc }): boolean {
+      if (p.finding.location.path !== d.file) return false;
+      if (d.scope === 'file') return true;
+      if (p.finding.location.range.start.line === d.targetLine) return true;
+      if (p.resourceLoc && p.resourceLoc.file === d.file) {
+        const f = files.get(d.file)!;
+        return positionAt(f, p.resourceLoc.start).line === d.targetLine;
+      }
+      return false;
+    },
+  };
+}
+
+export function cmpFinding(a: Omit<Finding, 'fingerprint'>, b: Omit<Finding, 'fingerprint'>): number {
+  const pa = a.location.path;
+  const pb = b.location.path;
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  const ra = a.location.range.start;
+  const rb = b.location.range.start;
+  if (ra.line !== rb.line) return ra.line - rb.line;
+  if (ra.column !== rb.column) return ra.column - rb.column;
+  if (a.ruleId !== b.ruleId) return a.ruleId < b.ruleId ? -1 : 1;
+  return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
+}
+
+/** Exit-code decision: does any unsuppressed finding reach the threshold? */
+export function failsThreshold(findings: readonly Finding[], failOn: Severity | 'never'): boolean {
+  if (failOn === 'never') return false;
+  const min = SEVERITY_RANK[failOn];
+  return findings.some((f) => !f.suppression && SEVERITY_RANK[f.severity] >= min);
+}
+
+export { isIsoDate };

@@ -1,0 +1,84 @@
+/**
+ * Reading a file's bytes into text, safely: size limits, binary detection, invalid UTF-8.
+ */
+import { promises as fs } from 'node:fs';
+import type { Diagnostic } from './model.js';
+import { computeLineStarts, makeSourceFile, type SourceFile } from './source.js';
+
+export type ReadOutcome =
+  | { ok: true; file: SourceFile; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[]; reason: 'too-large' | 'binary' | 'unreadable' };
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+const lenientDecoder = new TextDecoder('utf-8', { fatal: false });
+
+/** True when the bytes look binary: a NUL byte in the first 8 KiB (git's heuristic). */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 8192);
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
+  return false;
+}
+
+/** Decode bytes as UTF-8; invalid sequences become U+FFFD and a diagnostic names the first line. */
+export function decode(path: string, bytes: Uint8Array): { text: string; diagnostics: Diagnostic[] } {
+  try {
+    return { text: strictDecoder.decode(bytes), diagnostics: [] };
+  } catch {
+    const text = lenientDecoder.decode(bytes);
+    const bad = text.indexOf('\uFFFD');
+    const lineStarts = computeLineStarts(text);
+    let line = 1;
+    while (line < lineStarts.length && lineStarts[line] <= bad) line++;
+    return {
+      text,
+      diagnostics: [
+        {
+          severity: 'warning',
+          code: 'invalid-utf8',
+          file: path,
+          message: `invalid UTF-8 at line ${line}; undecodable bytes were replaced with U+FFFD`,
+          loc: { file: path, start: Math.max(0, bad), end: Math.max(0, bad) + 1 },
+        },
+      ],
+    };
+  }
+}
+
+export async function readSource(relPath: string, absPath: string, maxBytes: number): Promise<ReadOutcome> {
+  let bytes: Uint8Array;
+  try {
+    const st = await fs.stat(absPath);
+    if (st.size > maxBytes) {
+      return {
+        ok: false,
+        reason: 'too-large',
+        diagnostics: [
+          {
+            severity: 'warning',
+            code: 'file-too-large',
+            file: relPath,
+            message: `file is ${st.size} bytes, over the ${maxBytes}-byte limit; not scanned (raise limits.maxFileBytes in faultline.yaml)`,
+          },
+        ],
+      };
+    }
+    bytes = await fs.readFile(absPath);
+  } catch (e) {
+    return {
+      ok: false,
+      reason: 'unreadable',
+      diagnostics: [
+        { severity: 'error', code: 'unreadable', file: relPath, message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` },
+      ],
+    };
+  }
+  if (looksBinary(bytes)) {
+    return {
+      ok: false,
+      reason: 'binary',
+      diagnostics: [{ severity: 'info', code: 'binary-file', file: relPath, message: 'binary file (NUL bytes); not scanned' }],
+    };
+  }
+  const { text, diagnostics } = decode(relPath, bytes);
+  return { ok: true, file: makeSourceFile(relPath, text, absPath), diagnostics };
+}

@@ -1,0 +1,197 @@
+/**
+ * Finding the files of a scan.
+ *
+ * A hand-written walk rather than a glob library: every odd entry (a symlink loop, a link out of
+ * the root, an unreadable directory) must become a diagnostic with its path, and `.gitignore`
+ * files must be honoured per directory the way git does. Matching uses picomatch (include/exclude
+ * globs) and ignore (gitignore semantics).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import picomatch from 'picomatch';
+import type { Diagnostic } from './model.js';
+
+/** Directories never worth scanning: VCS metadata, dependency and tool caches. */
+export const DEFAULT_EXCLUDES = ['**/.git/**', '**/node_modules/**', '**/.terraform/**', '**/.faultline-cache/**'];
+
+export interface WalkOptions {
+  /** Absolute scan root; all paths are reported relative to it. */
+  root: string;
+  /** Absolute files or directories to scan (inside the root). */
+  targets: string[];
+  include: string[];
+  exclude: string[];
+  gitignore: boolean;
+}
+
+export interface WalkedFile {
+  /** Repo-relative POSIX path. */
+  path: string;
+  absPath: string;
+  size: number;
+}
+
+export interface WalkResult {
+  files: WalkedFile[];
+  diagnostics: Diagnostic[];
+}
+
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+export function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export async function walk(opts: WalkOptions): Promise<WalkResult> {
+  const files: WalkedFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const seenFiles = new Set<string>();
+  const realRoot = await fs.realpath(opts.root);
+  const includeMatch = opts.include.length ? picomatch(opts.include, { dot: true }) : () => true;
+  const excludeMatch = picomatch([...DEFAULT_EXCLUDES, ...opts.exclude], { dot: true });
+  // gitignore matchers by the directory (repo-relative) that holds the .gitignore
+  const gitignores: { dir: string; ig: Ignore }[] = [];
+
+  const ignoredByGit = (rel: string, isDir: boolean): boolean => {
+    for (const { dir, ig } of gitignores) {
+      if (dir && !(rel === dir || rel.startsWith(dir + '/'))) continue;
+      const sub = dir ? rel.slice(dir.length + 1) : rel;
+      if (!sub) continue;
+      if (ig.ignores(isDir ? sub + '/' : sub)) return true;
+    }
+    return false;
+  };
+
+  const loadGitignore = async (absDir: string, rel: string): Promise<void> => {
+    if (!opts.gitignore || gitignores.some((g) => g.dir === rel)) return;
+    try {
+      const text = await fs.readFile(path.join(absDir, '.gitignore'), 'utf8');
+      gitignores.push({ dir: rel, ig: ignore().add(text) });
+    } catch {
+      /* no .gitignore here */
+    }
+  };
+
+  const diag = (code: Diagnostic['code'], file: string, message: string, severity: Diagnostic['severity'] = 'warning') =>
+    diagnostics.push({ severity, code, file, message });
+
+  // Walk a directory; `realAncestors` holds the real paths of the directories on the current
+  // path so a symlink back to one of them is reported as a loop instead of followed forever.
+  const walkDir = async (absDir: string, rel: string, realAncestors: Set<string>): Promise<void> => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(absDir, { withFileTypes: true });
+    } catch (e) {
+      diag('unreadable', rel || '.', `directory cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      return;
+    }
+    await loadGitignore(absDir, rel);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      const abs = path.join(absDir, ent.name);
+      const childRel = rel ? `${rel}/${ent.name}` : ent.name;
+      await visit(abs, childRel, ent.isSymbolicLink(), ent.isDirectory(), ent.isFile(), realAncestors);
+    }
+  };
+
+  const visit = async (
+    abs: string,
+    rel: string,
+    isLink: boolean,
+    isDir: boolean,
+    isFile: boolean,
+    realAncestors: Set<string>,
+  ): Promise<void> => {
+    if (excludeMatch(rel) || excludeMatch(rel + '/')) return;
+    if (isLink) {
+      let real: string;
+      try {
+        real = await fs.realpath(abs);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ELOOP') diag('symlink-loop', rel, 'symbolic link loop; not followed');
+        else diag('unreadable', rel, `broken symbolic link (${code ?? 'error'}); not followed`, 'info');
+        return;
+      }
+      if (!isInside(realRoot, real)) {
+        diag('symlink-outside-root', rel, `symbolic link points outside the scan root (${toPosix(path.relative(realRoot, real))}); not followed`);
+        return;
+      }
+      let st: import('node:fs').Stats;
+      try {
+        st = await fs.stat(abs);
+      } catch (e) {
+        diag('unreadable', rel, `cannot stat: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        return;
+      }
+      if (st.isDirectory()) {
+        if (realAncestors.has(real)) {
+          diag('symlink-loop', rel, 'symbolic link to one of its own parent directories; not followed');
+          return;
+        }
+        if (opts.gitignore && ignoredByGit(rel, true)) return;
+        const next = new Set(realAncestors).add(real);
+        await walkDir(abs, rel, next);
+        return;
+      }
+      if (st.isFile()) addFile(abs, rel, st.size);
+      return;
+    }
+    if (isDir) {
+      if (opts.gitignore && ignoredByGit(rel, true)) return;
+      let real = abs;
+      try {
+        real = await fs.realpath(abs);
+      } catch {
+        /* keep abs */
+      }
+      await walkDir(abs, rel, new Set(realAncestors).add(real));
+      return;
+    }
+    if (isFile) {
+      let size = 0;
+      try {
+        size = (await fs.stat(abs)).size;
+      } catch (e) {
+        diag('unreadable', rel, `cannot stat: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        return;
+      }
+      addFile(abs, rel, size);
+    }
+  };
+
+  const addFile = (abs: string, rel: string, size: number): void => {
+    if (!includeMatch(rel)) return;
+    if (opts.gitignore && ignoredByGit(rel, false)) return;
+    if (seenFiles.has(rel)) return;
+    seenFiles.add(rel);
+    files.push({ path: rel, absPath: abs, size });
+  };
+
+  for (const target of opts.targets) {
+    const rel = toPosix(path.relative(opts.root, target));
+    let st: import('node:fs').Stats;
+    try {
+      st = await fs.lstat(target);
+    } catch (e) {
+      diag('unreadable', rel || '.', `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 'error');
+      continue;
+    }
+    // .gitignore files of the directories above a target still apply to it
+    if (opts.gitignore && rel) {
+      const parts = rel.split('/');
+      for (let i = 0; i < parts.length; i++) {
+        const dirRel = parts.slice(0, i).join('/');
+        await loadGitignore(path.join(opts.root, dirRel), dirRel);
+      }
+    }
+    if (rel === '') await walkDir(target, '', new Set([realRoot]));
+    else await visit(target, rel, st.isSymbolicLink(), st.isDirectory(), st.isFile(), new Set([realRoot]));
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, diagnostics };
+}
