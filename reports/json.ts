@@ -110,10 +110,8 @@ function location(root: string, loc: FindingLocation): JsonLocation {
 }
 
 function related(root: string, rel: RelatedFindingLocation): JsonRelatedLocation {
-  const out: JsonRelatedLocation = { path: relativePath(root, rel.path), range: range(rel.range) } as JsonRelatedLocation;
-  if (rel.snippet !== undefined) out.snippet = rel.snippet;
-  out.message = rel.message;
-  return out;
+  const loc = location(root, rel);
+  return { ...loc, message: rel.message };
 }
 
 function suppression(root: string, s: Suppression): JsonSuppression {

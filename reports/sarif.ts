@@ -46,6 +46,10 @@ export const SRCROOT = '%SRCROOT%';
 /** Key of our own stable fingerprint in `partialFingerprints`. */
 export const FINGERPRINT_KEY = 'faultline/v1';
 
+/** Semantic Versioning 2.0.0 (semver.org's regular expression). */
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
 /** GitHub displays at most this many characters of descriptions. */
 const GITHUB_TEXT_LIMIT = 1024;
 /** GitHub keeps at most 10 tags per rule (20 are accepted). */
@@ -102,7 +106,7 @@ interface SarifLocation {
 }
 interface SarifReportingDescriptor {
   id: string;
-  name: string;
+  name?: string;
   shortDescription: SarifMessage;
   fullDescription: SarifMessage;
   help: SarifMessage;
@@ -142,7 +146,7 @@ export interface SarifLog {
       tool: {
         driver: {
           name: 'faultline';
-          semanticVersion: string;
+          semanticVersion?: string;
           version: string;
           informationUri: string;
           rules: SarifReportingDescriptor[];
@@ -174,7 +178,19 @@ function region(loc: FindingLocation): SarifRegion {
     endLine: r.end.line,
     endColumn: r.end.column,
   };
-  const text = rangeText(loc);
+  let text = rangeText(loc);
+  // A range that ends at column 1 of the next line (whole lines with their terminator): end it
+  // at the end of the previous line instead, so the region does not name a line it has no
+  // character of (GitHub shows an alert in a pull request only when all its lines are in the diff).
+  if (text !== undefined && r.end.column === 1 && r.end.line > r.start.line && text.endsWith('\n')) {
+    const lines = snippetLines(loc)?.lines ?? [];
+    const last = lines[r.end.line - 1 - r.start.line];
+    if (last !== undefined) {
+      out.endLine = r.end.line - 1;
+      out.endColumn = last.length + 1;
+      text = text.slice(0, -1);
+    }
+  }
   if (text !== undefined && text !== '') out.snippet = { text };
   return out;
 }
@@ -241,6 +257,15 @@ function helpMarkdown(rule: RuleMeta, uri: string | undefined): string {
   return parts.join('\n\n');
 }
 
+/**
+ * `name` as a PascalCase identifier (SARIF2012), left out when it would equal the id ignoring
+ * case (SARIF1001: id and name must differ).
+ */
+function friendlyName(id: string, name: string): { name?: string } {
+  const n = pascalCase(name);
+  return n.toLowerCase() === id.toLowerCase() ? {} : { name: n };
+}
+
 function tags(rule: RuleMeta): string[] {
   const out: string[] = [];
   for (const t of [...(rule.tags ?? []), rule.family]) {
@@ -253,7 +278,7 @@ function ruleDescriptor(tool: ScanResult['tool'], rule: RuleMeta): SarifReportin
   const uri = docsUrl(tool, rule.docs);
   const out: SarifReportingDescriptor = {
     id: rule.id,
-    name: pascalCase(rule.name),
+    ...friendlyName(rule.id, rule.name),
     shortDescription: { text: cap(rule.title) },
     fullDescription: { text: cap(rule.description) },
     help: { text: helpText(rule, uri), markdown: helpMarkdown(rule, uri) },
@@ -354,7 +379,7 @@ function notificationDescriptor(code: string): SarifReportingDescriptor {
   };
   return {
     id: code,
-    name: pascalCase(code),
+    ...friendlyName(code, `${code}-diagnostic`),
     shortDescription: { text: d.title },
     fullDescription: { text: d.description },
     help: {
@@ -403,14 +428,15 @@ function suppressionOf(root: string, s: Suppression): SarifSuppression {
   return out;
 }
 
-function resultOf(root: string, f: Finding, ruleIndex: number): SarifResult {
+function resultOf(root: string, f: Finding, rule: RuleMeta, ruleIndex: number): SarifResult {
   const primary: SarifLocation = { physicalLocation: physicalLocation(root, f.location) };
   if (f.resource) primary.logicalLocations = [{ fullyQualifiedName: f.resource, kind: 'resource' }];
   const out = {
     ruleId: f.ruleId,
     ruleIndex,
     level: sarifLevel(f.severity),
-    message: { text: f.message },
+    // GitHub requires a non-empty message text.
+    message: { text: f.message.trim() !== '' ? f.message : rule.title },
     locations: [primary],
   } as SarifResult;
   if (f.related.length > 0) {
@@ -447,7 +473,7 @@ export function buildSarif(result: ScanResult, options: RenderOptions): SarifLog
 
   const driver: SarifLog['runs'][0]['tool']['driver'] = {
     name: 'faultline',
-    semanticVersion: result.tool.version,
+    ...(SEMVER.test(result.tool.version) ? { semanticVersion: result.tool.version } : {}),
     version: result.tool.version,
     informationUri: result.tool.informationUri,
     rules: rules.map((r) => ruleDescriptor(result.tool, r)),
@@ -474,7 +500,10 @@ export function buildSarif(result: ScanResult, options: RenderOptions): SarifLog
     },
     ...(category ? { automationDetails: { id: automationId(category) } } : {}),
     columnKind: 'utf16CodeUnits',
-    results: findings.map((f) => resultOf(root, f, ruleIndex.get(f.ruleId) ?? 0)),
+    results: findings.map((f) => {
+      const i = ruleIndex.get(f.ruleId) ?? 0;
+      return resultOf(root, f, rules[i], i);
+    }),
   };
 
   return { $schema: SARIF_SCHEMA_URI, version: SARIF_VERSION, runs: [run] };

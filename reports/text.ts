@@ -76,12 +76,17 @@ function palette(color: boolean): Palette {
 }
 
 /**
- * Neutralise control characters from scanned content (messages quote file content): an escape
- * sequence inside a YAML value must not be able to drive the user's terminal.
+ * Neutralise control characters from scanned content (messages and snippets quote file content):
+ * an escape sequence inside a YAML value must not be able to drive the user's terminal.
  */
 export function sanitize(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+      // Bidirectional overrides and isolates ("Trojan Source"): shown, not obeyed.
+      .replace(/[\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+  );
 }
 
 /** Single-line form of a message (newlines become spaces). */

@@ -78,7 +78,7 @@ export const RULES: RuleMeta[] = [
     title: 'systemd-networkd routes overlap the pod network',
     family: 'networking',
     severity: 'error',
-    formats: ['ini'],
+    formats: ['networkd'],
     description: 'Detects systemd-networkd [Route] sections whose destination overlaps the CNI pod or service CIDR.',
     rationale: 'When networkd re-applies its routes (for example after a systemd upgrade restarts it), it overrides CNI routes and cuts pod traffic on every node at once.',
     remediation: 'Narrow the route destination or set ManageForeignRoutes=no so networkd leaves CNI routes alone.',
@@ -103,14 +103,14 @@ const F_CHANNEL: Finding = {
   message: "Node pool 'workers' follows the 'RAPID' release channel with auto-upgrade on.",
   location: {
     path: 'clusters/prod-eu/nodepool.tf',
-    range: { start: { line: 14, column: 5 }, end: { line: 14, column: 23 } },
+    range: { start: { line: 14, column: 5 }, end: { line: 14, column: 22 } },
     snippet: '    channel = "RAPID"',
   },
   resource: 'google_container_node_pool.workers',
   related: [
     {
       path: 'clusters/prod-us/nodepool.tf',
-      range: { start: { line: 14, column: 5 }, end: { line: 14, column: 23 } },
+      range: { start: { line: 14, column: 5 }, end: { line: 14, column: 22 } },
       snippet: '    channel = "RAPID"',
       message: 'The same channel in us-central1.',
     },
@@ -125,19 +125,19 @@ const F_SCHEDULE: Finding = {
   message: "OnCalendar '*-*-* 06:00:00 UTC' is identical in 3 regions (prod-eu, prod-us, prod-ap).",
   location: {
     path: 'clusters/prod-eu/user_data.tf',
-    range: { start: { line: 31, column: 7 }, end: { line: 31, column: 37 } },
+    range: { start: { line: 31, column: 7 }, end: { line: 31, column: 36 } },
     snippet: '      OnCalendar=*-*-* 06:00:00 UTC',
   },
   resource: 'aws_launch_template.nodes',
   related: [
     {
       path: 'clusters/prod-us/user_data.tf',
-      range: { start: { line: 31, column: 7 }, end: { line: 31, column: 37 } },
+      range: { start: { line: 31, column: 7 }, end: { line: 31, column: 36 } },
       message: 'prod-us upgrades at the same time.',
     },
     {
       path: 'clusters/prod-ap (legacy)/user_data.tf',
-      range: { start: { line: 29, column: 7 }, end: { line: 29, column: 37 } },
+      range: { start: { line: 29, column: 7 }, end: { line: 29, column: 36 } },
       message: 'prod-ap upgrades at the same time.',
     },
   ],
@@ -161,7 +161,7 @@ const F_PRESTOP: Finding = {
 };
 
 // The line holds a tab and a non-BMP character before the range: columns are UTF-16 code units,
-// so "🛒" counts 2 and the range starts at column 17.
+// so "🛒" counts 2 and the quoted value starts at column 15.
 const F_SIDECAR: Finding = {
   ruleId: 'FL031',
   ruleName: 'undersized-sidecar-proxy',
@@ -169,7 +169,7 @@ const F_SIDECAR: Finding = {
   message: "Sidecar 'istio-proxy' has a 64Mi memory limit; the mesh has 1800 endpoints (floor: 256Mi).",
   location: {
     path: 'k8s/shop/cart.yaml',
-    range: { start: { line: 42, column: 17 }, end: { line: 42, column: 23 } },
+    range: { start: { line: 42, column: 15 }, end: { line: 42, column: 21 } },
     snippet: '\t# 🛒 memory: "64Mi"',
   },
   resource: 'Deployment/shop/cart',
@@ -191,7 +191,7 @@ const F_ROUTE: Finding = {
   related: [
     {
       path: 'clusters/prod-eu/cni.yaml',
-      range: { start: { line: 9, column: 14 }, end: { line: 9, column: 27 } },
+      range: { start: { line: 9, column: 14 }, end: { line: 9, column: 29 } },
       snippet: '  podSubnet: "10.244.0.0/16"',
       message: 'Pod CIDR defined here.',
     },
@@ -218,7 +218,7 @@ const F_SUPPRESSED_INLINE: Finding = {
     until: '2026-12-31',
     location: {
       path: 'k8s/shop/payments.yaml',
-      range: { start: { line: 3, column: 5 }, end: { line: 3, column: 48 } },
+      range: { start: { line: 3, column: 5 }, end: { line: 3, column: 55 } },
       snippet: '    # faultline-disable FL021 -- drained by controller',
     },
   },
