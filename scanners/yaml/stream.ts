@@ -1,0 +1,464 @@
+/**
+ * YAML stream → engine `Value` trees with exact root locations.
+ *
+ * Pipeline: CST (yaml's iterative `Parser`) → prune collections nested deeper than
+ * `limits.maxDepth` (the library's composer recurses and must never get near the stack limit) →
+ * compose (`Composer`, YAML 1.1 schema like PyYAML and go-yaml v2, duplicate keys allowed: last
+ * one wins) → convert to `Value`, resolving aliases and merge keys ourselves under a budget.
+ */
+import { Composer, Parser, isAlias, isMap, isPair, isScalar, isSeq, type CST } from 'yaml';
+import type { Alias, Node as YNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import type { Loc } from '../../engine/source.js';
+import type { DiagnosticCode, DiagnosticSeverity, MapEntry, MapValue, ScalarValue, SeqValue, Value } from '../../engine/model.js';
+import { composeMaps, mapSpan, opaqueMap, type OffsetMap } from '../../engine/offset-map.js';
+import type { Limits } from '../../engine/scanner-api.js';
+import { decodeScalarToken } from './scalar.js';
+
+export type DiagSink = (d: { severity: DiagnosticSeverity; code: DiagnosticCode; message: string; loc?: Loc }) => void;
+
+export interface YamlError {
+  code: string;
+  message: string;
+  /** Text offsets. */
+  start: number;
+  end: number;
+}
+
+export interface StreamDoc {
+  index: number;
+  /** Undefined for empty and comment-only documents. */
+  root?: Value;
+  /** Text-space span of the document (trailing blanks trimmed). */
+  start: number;
+  end: number;
+  loc: Loc;
+  comments: { text: string; loc: Loc }[];
+  errors: YamlError[];
+}
+
+/** Where a CST token sits: `holder[field]`. */
+interface Slot {
+  holder: { key?: CST.Token | null; value?: CST.Token };
+  field: 'key' | 'value';
+  depth: number;
+}
+
+function isCollectionToken(t: CST.Token | null | undefined): t is CST.BlockMap | CST.BlockSequence | CST.FlowCollection {
+  return !!t && (t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection');
+}
+
+/**
+ * Replace collections deeper than `maxDepth` with empty plain scalars (remembered in
+ * `placeholders`). Iterative: the CST of `[[[[...` 100k levels deep is fine.
+ * Returns the text offset of the first pruned collection per document index.
+ */
+function pruneDeep(tokens: CST.Token[], maxDepth: number, placeholders: WeakSet<object>): Map<number, number> {
+  const firstPruned = new Map<number, number>();
+  let docIndex = -1;
+  for (const top of tokens) {
+    if (top.type !== 'document') continue;
+    docIndex++;
+    if (!isCollectionToken(top.value)) continue;
+    const stack: Slot[] = [{ holder: top, field: 'value', depth: 1 }];
+    while (stack.length) {
+      const { holder, field, depth } = stack.pop()!;
+      const tok = holder[field];
+      if (!isCollectionToken(tok)) continue;
+      if (depth > maxDepth) {
+        const ph: CST.FlowScalar = { type: 'scalar', offset: tok.offset, indent: tok.indent, source: '', end: [] };
+        placeholders.add(ph);
+        holder[field] = ph;
+        const prev = firstPruned.get(docIndex);
+        if (prev === undefined || tok.offset < prev) firstPruned.set(docIndex, tok.offset);
+        continue;
+      }
+      for (const item of tok.items as CST.CollectionItem[]) {
+        if (isCollectionToken(item.key)) stack.push({ holder: item, field: 'key', depth: depth + 1 });
+        if (isCollectionToken(item.value)) stack.push({ holder: item, field: 'value', depth: depth + 1 });
+      }
+    }
+  }
+  return firstPruned;
+}
+
+type Comment = { offset: number; source: string };
+
+function pushComments(list: readonly CST.Token[] | undefined, out: Comment[]): void {
+  if (!list) return;
+  for (const t of list) if (t.type === 'comment') out.push({ offset: t.offset, source: t.source });
+}
+
+/** Collect comment tokens anywhere under `root` (iteratively: the CST can be very deep). */
+function collectComments(root: CST.Token, out: Comment[]): void {
+  const stack: CST.Token[] = [root];
+  while (stack.length) {
+    const t = stack.pop()!;
+    switch (t.type) {
+      case 'comment':
+        out.push({ offset: t.offset, source: t.source });
+        break;
+      case 'document':
+        pushComments(t.start, out);
+        pushComments(t.end, out);
+        if (t.value) stack.push(t.value);
+        break;
+      case 'doc-end':
+        pushComments(t.end, out);
+        break;
+      case 'block-scalar':
+        pushComments(t.props, out);
+        break;
+      case 'scalar':
+      case 'single-quoted-scalar':
+      case 'double-quoted-scalar':
+      case 'alias':
+        pushComments(t.end, out);
+        break;
+      case 'flow-collection':
+      case 'block-map':
+      case 'block-seq':
+        if (t.type === 'flow-collection') pushComments(t.end, out);
+        for (const item of t.items as CST.CollectionItem[]) {
+          pushComments(item.start, out);
+          pushComments(item.sep, out);
+          if (item.key) stack.push(item.key);
+          if (item.value) stack.push(item.value);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function trimEnd(text: string, start: number, end: number): number {
+  let e = end;
+  while (e > start) {
+    const c = text.charCodeAt(e - 1);
+    if (c === 32 || c === 9 || c === 10 || c === 13) e--;
+    else break;
+  }
+  return e;
+}
+
+/** The quote character that opens the unterminated scalar ending at `end`. */
+function openingQuote(text: string, quote: string, end: number): number | undefined {
+  for (let i = Math.min(end, text.length) - 1, n = 0; i >= 0 && n < 100_000; i--, n++) {
+    if (text[i] !== quote) continue;
+    const before = i === 0 ? '\n' : text[i - 1];
+    if (/[\s:\[{,\-?]/.test(before)) return i;
+  }
+  return undefined;
+}
+
+const SEXAGESIMAL = /^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/;
+
+function shortTag(tag: string | undefined): string | undefined {
+  if (!tag) return undefined;
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+
+class Converter {
+  private readonly anchors = new Map<string, YNode>();
+  private readonly expanding = new Set<YNode>();
+  private aliasCount = 0;
+  private aliasNodes = 0;
+  private inAlias = 0;
+  private aliasReported = false;
+  private depthReported = false;
+  private readonly aliasNodeBudget: number;
+
+  constructor(
+    private readonly text: string,
+    private readonly map: OffsetMap,
+    private readonly limits: Limits,
+    private readonly placeholders: WeakSet<object>,
+    private readonly diag: DiagSink,
+    depthAlreadyReported: boolean,
+  ) {
+    this.depthReported = depthAlreadyReported;
+    this.aliasNodeBudget = Math.max(1000, limits.maxAliases * 100);
+  }
+
+  loc(start: number, end: number): Loc {
+    return mapSpan(this.map, start, Math.max(start, end));
+  }
+
+  private rangeOf(node: YNode | null | undefined, fallback: number): [number, number] {
+    const r = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    return r ? [r[0], r[1]] : [fallback, fallback];
+  }
+
+  value(node: unknown, depth: number, fallbackPos: number): Value {
+    if (node === null || node === undefined) {
+      return { kind: 'scalar', loc: this.loc(fallbackPos, fallbackPos), value: null };
+    }
+    if (this.inAlias) this.aliasNodes++;
+    const n = node as YNode;
+    const anchor = (n as { anchor?: string }).anchor;
+    if (anchor && !this.inAlias) this.anchors.set(anchor, n);
+    if (isScalar(n)) return this.scalar(n);
+    if (isAlias(n)) return this.alias(n, depth);
+    if (isMap(n) || isSeq(n)) {
+      const [s, e] = this.rangeOf(n, fallbackPos);
+      if (depth > this.limits.maxDepth) return this.tooDeep(s, e);
+      this.expanding.add(n);
+      try {
+        return isMap(n) ? this.mapValue(n, depth) : this.seqValue(n as YAMLSeq<unknown>, depth);
+      } finally {
+        this.expanding.delete(n);
+      }
+    }
+    const [s, e] = this.rangeOf(n, fallbackPos);
+    return { kind: 'unknown', loc: this.loc(s, e), reason: 'unsupported YAML node' };
+  }
+
+  private tooDeep(s: number, e: number): Value {
+    const loc = this.loc(s, e);
+    if (!this.depthReported) {
+      this.depthReported = true;
+      this.diag({
+        severity: 'warning',
+        code: 'nesting-too-deep',
+        message: `YAML nesting deeper than ${this.limits.maxDepth} levels; deeper content is ignored`,
+        loc: { file: loc.file, start: loc.start, end: loc.start },
+      });
+    }
+    return { kind: 'unknown', loc, reason: `nested deeper than ${this.limits.maxDepth} levels` };
+  }
+
+  private scalar(node: Scalar): Value {
+    const tok = node.srcToken as CST.Token | undefined;
+    const [s, e0] = this.rangeOf(node, 0);
+    if (tok && this.placeholders.has(tok)) return this.tooDeep(s, s);
+    const e = tok?.type === 'block-scalar' ? Math.max(s + 1, trimEnd(this.text, s, e0)) : e0;
+    const loc = this.loc(s, e);
+    const tag = shortTag(node.tag);
+    const v = node.value as unknown;
+    const withTag = (sv: ScalarValue): ScalarValue => {
+      if (tag) sv.tag = tag;
+      return sv;
+    };
+    if (typeof v === 'boolean' || v === null) return withTag({ kind: 'scalar', loc, value: v });
+    if (typeof v === 'number') {
+      const src = tok && tok.type === 'scalar' ? tok.source : undefined;
+      const keepNumber = Number.isFinite(v) && (!Number.isInteger(v) || Number.isSafeInteger(v)) && !(src && SEXAGESIMAL.test(src));
+      if (keepNumber) return withTag({ kind: 'scalar', loc, value: v });
+    }
+    const dec = decodeScalarToken(tok);
+    let str: string;
+    let segs: number[] | undefined;
+    if (typeof v === 'string') {
+      str = v;
+      if (dec && dec.value === v) segs = dec.segs;
+    } else if (dec) {
+      str = dec.value;
+      segs = dec.segs;
+    } else {
+      str = this.text.slice(s, e0);
+      segs = str.length ? [0, s, str.length] : [];
+    }
+    const sv: ScalarValue = { kind: 'scalar', loc, value: str };
+    if (str.length > 0) {
+      const m = segs ? composeMaps(this.map, { file: this.map.file, segs, whole: [s, e0] }) : opaqueMap(loc.file, loc.start, loc.end);
+      const verbatimAtStart = m.segs.length === 3 && m.segs[0] === 0 && m.segs[1] === loc.start && m.segs[2] === str.length;
+      if (!verbatimAtStart) sv.map = m;
+    }
+    return withTag(sv);
+  }
+
+  private alias(node: Alias, depth: number): Value {
+    const [s, e] = this.rangeOf(node, 0);
+    const loc = this.loc(s, e);
+    const name = node.source;
+    const target = this.anchors.get(name);
+    if (!target) return { kind: 'unknown', loc, reason: `alias *${name} has no anchor`, expr: `*${name}` };
+    if (this.expanding.has(target)) return { kind: 'unknown', loc, reason: `alias *${name} refers to itself`, expr: `*${name}` };
+    this.aliasCount++;
+    if (this.aliasCount > this.limits.maxAliases || this.aliasNodes > this.aliasNodeBudget) {
+      if (!this.aliasReported) {
+        this.aliasReported = true;
+        this.diag({
+          severity: 'warning',
+          code: 'alias-limit',
+          message: `YAML alias expansion limit reached (${this.limits.maxAliases} aliases); further aliases are not expanded`,
+          loc,
+        });
+      }
+      return { kind: 'unknown', loc, reason: 'YAML alias expansion limit reached', expr: `*${name}` };
+    }
+    this.inAlias++;
+    let v: Value;
+    try {
+      v = this.value(target, depth, s);
+    } finally {
+      this.inAlias--;
+    }
+    if (v.kind === 'scalar' && typeof v.value === 'string') {
+      const map: OffsetMap = v.map ?? {
+        file: v.loc.file,
+        segs: v.value.length ? [0, v.loc.start, v.value.length] : [],
+        whole: [v.loc.start, v.loc.end],
+      };
+      return { ...v, loc, map };
+    }
+    return { ...v, loc };
+  }
+
+  /** Key string of a pair's key node. */
+  private keyOf(k: unknown, pos: number): { key: string; keyLoc: Loc; merge: boolean } {
+    if (k === null || k === undefined) return { key: '', keyLoc: this.loc(pos, pos), merge: false };
+    const node = k as YNode;
+    const [s, e] = this.rangeOf(node, pos);
+    const keyLoc = this.loc(s, e);
+    if (isScalar(node)) {
+      const v = node.value as unknown;
+      if (typeof v === 'symbol') return { key: '<<', keyLoc, merge: true };
+      if (typeof v === 'string') return { key: v, keyLoc, merge: false };
+      const tok = node.srcToken as CST.Token | undefined;
+      if (tok && tok.type === 'scalar') return { key: tok.source, keyLoc, merge: false };
+      return { key: v === null ? '' : String(v), keyLoc, merge: false };
+    }
+    if (isAlias(node)) {
+      const t = this.anchors.get(node.source);
+      if (t && isScalar(t)) {
+        const r = this.keyOf(t, pos);
+        return { key: r.key, keyLoc, merge: r.merge };
+      }
+    }
+    return { key: this.text.slice(s, e).replace(/\s+/g, ' ').trim(), keyLoc, merge: false };
+  }
+
+  private mapValue(node: YAMLMap<unknown, unknown>, depth: number): MapValue {
+    const [s, e] = this.rangeOf(node, 0);
+    const loc = this.loc(s, trimEnd(this.text, s, e));
+    const pairs = node.items as Pair<unknown, unknown>[];
+    const keys = pairs.map((p) => this.keyOf(p.key, this.rangeOf(p.value as YNode, s)[0]));
+    const explicit = new Set<string>();
+    for (const k of keys) if (!k.merge) explicit.add(k.key);
+    const merged = new Set<string>();
+    const entries: MapEntry[] = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const p = pairs[i];
+      const k = keys[i];
+      const valuePos = this.rangeOf(p.key as YNode, s)[1];
+      if (k.merge) {
+        const sources: unknown[] = isSeq(p.value) ? (p.value as YAMLSeq<unknown>).items : [p.value];
+        for (const src of sources) {
+          const mv = this.value(src, depth + 1, valuePos);
+          if (mv.kind !== 'map') continue;
+          for (const ent of mv.entries) {
+            if (explicit.has(ent.key) || merged.has(ent.key)) continue;
+            merged.add(ent.key);
+            entries.push(ent);
+          }
+        }
+        continue;
+      }
+      entries.push({ key: k.key, keyLoc: k.keyLoc, value: this.value(p.value, depth + 1, valuePos) });
+    }
+    return { kind: 'map', loc, entries };
+  }
+
+  private seqValue(node: YAMLSeq<unknown>, depth: number): SeqValue {
+    const [s, e] = this.rangeOf(node, 0);
+    const loc = this.loc(s, trimEnd(this.text, s, e));
+    const items: Value[] = [];
+    for (const it of node.items) {
+      if (isPair(it)) {
+        const p = it as Pair<unknown, unknown>;
+        const k = this.keyOf(p.key, s);
+        const kr = this.rangeOf(p.key as YNode, s);
+        const vv = this.value(p.value, depth + 2, kr[1]);
+        const end = Math.max(kr[1], this.rangeOf(p.value as YNode, kr[1])[1]);
+        items.push({ kind: 'map', loc: this.loc(kr[0], end), entries: [{ key: k.key, keyLoc: k.keyLoc, value: vv }] });
+      } else items.push(this.value(it, depth + 1, s));
+    }
+    return { kind: 'seq', loc, items };
+  }
+}
+
+export interface StreamOptions {
+  limits: Limits;
+  diag: DiagSink;
+}
+
+/** Parse a YAML stream. Never throws for bad input; syntax errors are returned per document. */
+export function parseYamlStream(text: string, map: OffsetMap, opts: StreamOptions): StreamDoc[] {
+  const { limits, diag } = opts;
+  const tokens = Array.from(new Parser().parse(text));
+  const placeholders = new WeakSet<object>();
+  const firstPruned = pruneDeep(tokens, limits.maxDepth, placeholders);
+
+  // comments per CST document; comments between documents go to the next one
+  const commentsByDoc: Comment[][] = [];
+  let pending: Comment[] = [];
+  for (const t of tokens) {
+    if (t.type === 'document') {
+      const list = pending;
+      pending = [];
+      collectComments(t, list);
+      commentsByDoc.push(list);
+    } else collectComments(t, pending);
+  }
+  if (pending.length) {
+    if (commentsByDoc.length) commentsByDoc[commentsByDoc.length - 1].push(...pending);
+    else commentsByDoc.push(pending);
+  }
+
+  const composer = new Composer({
+    version: '1.1',
+    keepSourceTokens: true,
+    uniqueKeys: false,
+    strict: false,
+    prettyErrors: false,
+  });
+  const docs = Array.from(composer.compose(tokens, true, text.length));
+  const out: StreamDoc[] = [];
+  docs.forEach((doc, index) => {
+    const pruneAt = firstPruned.get(index);
+    if (pruneAt !== undefined) {
+      const l = mapSpan(map, pruneAt, pruneAt);
+      diag({
+        severity: 'warning',
+        code: 'nesting-too-deep',
+        message: `YAML nesting deeper than ${limits.maxDepth} levels; deeper content is ignored`,
+        loc: l,
+      });
+    }
+    const range = doc.range ?? [0, text.length, text.length];
+    const start = range[0];
+    const end = Math.max(start, trimEnd(text, start, range[1]));
+    const comments = (commentsByDoc[index] ?? [])
+      .sort((a, b) => a.offset - b.offset)
+      .map((c) => ({ text: c.source, loc: mapSpan(map, c.offset, c.offset + c.source.length) }));
+    const errors: YamlError[] = doc.errors.map((er) => {
+      const e: YamlError = { code: String(er.code), message: er.message.split('\n')[0], start: er.pos[0], end: er.pos[1] };
+      const q = /Missing closing (["'])quote/.exec(e.message);
+      if (q) {
+        // the library reports where the scalar ran out; point at the quote that opened it
+        const open = openingQuote(text, q[1], e.start);
+        if (open !== undefined) e.start = open;
+      }
+      // errors found when the text ran out point at its last character, not past the final newline
+      const lastChar = trimEnd(text, 0, text.length);
+      if (e.start >= lastChar && lastChar > 0) {
+        e.start = lastChar - 1;
+        e.end = lastChar;
+      }
+      return e;
+    });
+    const contents = doc.contents as YNode | null;
+    let root: Value | undefined;
+    const emptyScalar =
+      contents && isScalar(contents) && contents.value === null && ((contents.srcToken as CST.FlowScalar | undefined)?.source ?? '') === '';
+    if (contents && !emptyScalar) {
+      const conv = new Converter(text, map, limits, placeholders, diag, pruneAt !== undefined);
+      root = conv.value(contents, 1, start);
+    } else if (contents && emptyScalar && placeholders.has(contents.srcToken as object)) {
+      root = { kind: 'unknown', loc: mapSpan(map, start, start), reason: 'nested too deep' };
+    }
+    out.push({ index, root, start, end, loc: mapSpan(map, start, end), comments, errors });
+  });
+  return out;
+}
