@@ -1,0 +1,72 @@
+/**
+ * apt scanner: apt.conf and apt.conf.d fragments ('apt-conf'), including unattended-upgrades
+ * configuration (`20auto-upgrades`, `50unattended-upgrades`) wherever it is kept.
+ */
+import type { AptItem, AptModel, Document, DocumentOf } from '../../engine/model.js';
+import { mapSpan } from '../../engine/offset-map.js';
+import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { aptIgnoresName, classifyAptPath, sniffApt, TEMPLATE_SUFFIX } from './detect.js';
+import { parseAptText, type DiagnosticSink } from './parse.js';
+
+export { aptIgnoresName, classifyAptPath, sniffApt } from './detect.js';
+export { parseAptText } from './parse.js';
+export { aptBoolean, aptFind, aptFindList, type AptSet } from './helpers.js';
+
+const MAX_DIAGNOSTICS = 100;
+
+function limitedSink(ctx: ParseContext): DiagnosticSink {
+  let n = 0;
+  return (d) => {
+    n++;
+    if (n <= MAX_DIAGNOSTICS) ctx.diagnostic(d);
+    else if (n === MAX_DIAGNOSTICS + 1) {
+      ctx.diagnostic({ severity: 'info', code: 'parse-error', message: `more than ${MAX_DIAGNOSTICS} problems in this document; the rest are not reported`, loc: d.loc });
+    }
+  };
+}
+
+export const aptScanner: Scanner = {
+  name: 'apt',
+  formats: ['apt-conf'],
+
+  detect(input: DetectInput) {
+    const kind = classifyAptPath(input.path);
+    if (!kind) return undefined;
+    if (kind === 'named' && !sniffApt(input.head)) return undefined;
+    return 'apt-conf';
+  },
+
+  detectEmbedded(_targetPath: string | undefined, text: string) {
+    return sniffApt(text) ? 'apt-conf' : undefined;
+  },
+
+  parse(input: ParseInput, ctx: ParseContext): Document[] {
+    const sink = limitedSink(ctx);
+    const docLoc = mapSpan(input.map, 0, input.text.length);
+    const parsed = parseAptText(input.text, input.map, sink);
+    // A fragment written into apt.conf.d under a name apt skips never takes effect.
+    const target = input.origin ? input.origin.targetPath : input.map.file;
+    if (target) {
+      const parts = target.replace(/\\/g, '/').split('/');
+      if (parts.length >= 2 && parts[parts.length - 2] === 'apt.conf.d') {
+        const base = input.origin ? parts[parts.length - 1] : parts[parts.length - 1].replace(TEMPLATE_SUFFIX, '');
+        const why = aptIgnoresName(base);
+        if (why) sink({ severity: 'info', code: 'config', message: `apt ignores '${base}' in apt.conf.d: ${why}`, loc: input.origin?.loc ?? docLoc });
+      }
+    }
+    const model: AptModel = { items: parsed.items as AptItem[], comments: parsed.comments };
+    const doc: DocumentOf<'apt-conf'> = {
+      id: ctx.nextId(),
+      format: 'apt-conf',
+      file: input.map.file,
+      text: input.text,
+      map: input.map,
+      loc: docLoc,
+      ...(input.origin ? { origin: input.origin } : {}),
+      model,
+    };
+    return [doc];
+  },
+};
+
+export default aptScanner;

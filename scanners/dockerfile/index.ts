@@ -1,0 +1,109 @@
+/**
+ * Dockerfile scanner ('dockerfile'). A hand-written BuildKit-compatible parser (parse.ts) rather
+ * than `dockerfile-ast`: embedded shell needs BuildKit's exact joining of continuation lines
+ * (escape removed, comment and blank lines inside a continuation dropped) carried through an
+ * offset map, and BuildKit's here-document rules; dockerfile-ast 0.7.1 applies one `<<-`
+ * tab-stripping flag to every here-document of a line (so `RUN <<-A cat <<B` ends B at a
+ * tab-indented `B` and then reads the real terminator as an instruction) and exposes ranges,
+ * not the joined text with its mapping.
+ */
+import type { Document, DocumentOf } from '../../engine/model.js';
+import { composeMaps, mapSpan } from '../../engine/offset-map.js';
+import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { positionAt } from '../../engine/source.js';
+import { parseDockerfileText, type DiagnosticSink } from './parse.js';
+
+export { dequote, KNOWN_INSTRUCTIONS, lexWords, parseDockerfileText, parseHeredocWord, shellScriptIndex } from './parse.js';
+
+const MAX_DIAGNOSTICS = 100;
+
+function limitedSink(ctx: ParseContext): DiagnosticSink {
+  let n = 0;
+  return (d) => {
+    n++;
+    if (n <= MAX_DIAGNOSTICS) ctx.diagnostic(d);
+    else if (n === MAX_DIAGNOSTICS + 1) {
+      ctx.diagnostic({ severity: 'info', code: 'parse-error', message: `more than ${MAX_DIAGNOSTICS} problems in this document; the rest are not reported`, loc: d.loc });
+    }
+  };
+}
+
+/** `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`, `Containerfile`, `Containerfile.*`. */
+export function isDockerfilePath(path: string): boolean {
+  const parts = path.replace(/\\/g, '/').split('/');
+  const base = parts[parts.length - 1] ?? '';
+  if (/\.(?:dockerignore|md|markdown|rst|txt)$/i.test(base)) return false;
+  return /^(?:Dockerfile|Containerfile)(?:\..+)?$/.test(base) || /.\.(?:Dockerfile|dockerfile)$/.test(base);
+}
+
+const INSTRUCTION_LINE = /^\s*(?:ADD|ARG|CMD|COPY|ENTRYPOINT|ENV|EXPOSE|FROM|HEALTHCHECK|LABEL|MAINTAINER|ONBUILD|RUN|SHELL|STOPSIGNAL|USER|VOLUME|WORKDIR)\s+\S/i;
+
+/**
+ * Content sniffing for embedded text with no telling path (a Dockerfile in a ConfigMap or a
+ * heredoc): the first instruction is `FROM image` or `ARG name`, and another instruction follows.
+ */
+export function sniffDockerfile(text: string): boolean {
+  const lines = text.slice(0, 4096).split(/\r?\n/);
+  let seen = 0;
+  for (const line of lines) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    if (seen === 0 && !/^(?:FROM(?:\s+--\S+)*\s+[\w.${}/:@+-]+(?:\s+AS\s+[\w.-]+)?|ARG\s+[A-Za-z_]\w*(?:=\S*)?)$/i.test(t)) return false;
+    if (!INSTRUCTION_LINE.test(t)) {
+      if (seen === 0) return false;
+      continue; // continuation lines and the like
+    }
+    if (++seen >= 2) return true;
+  }
+  return false;
+}
+
+export const dockerfileScanner: Scanner = {
+  name: 'dockerfile',
+  formats: ['dockerfile'],
+
+  detect(input: DetectInput) {
+    return isDockerfilePath(input.path) ? 'dockerfile' : undefined;
+  },
+
+  detectEmbedded(_targetPath: string | undefined, text: string) {
+    return sniffDockerfile(text) ? 'dockerfile' : undefined;
+  },
+
+  parse(input: ParseInput, ctx: ParseContext): Document[] {
+    const parsed = parseDockerfileText(input.text, input.map, limitedSink(ctx));
+    const doc: DocumentOf<'dockerfile'> = {
+      id: ctx.nextId(),
+      format: 'dockerfile',
+      file: input.map.file,
+      text: input.text,
+      map: input.map,
+      loc: mapSpan(input.map, 0, input.text.length),
+      ...(input.origin ? { origin: input.origin } : {}),
+      model: parsed.model,
+    };
+    const lineOf = (start: number): string =>
+      input.map.file === ctx.file.path ? ` (line ${positionAt(ctx.file, start).line})` : '';
+    for (const plan of parsed.embeds) {
+      const instr = parsed.model.instructions[plan.instruction];
+      const docs = ctx.embed(doc, {
+        text: plan.text,
+        map: composeMaps(input.map, plan.map),
+        ...(plan.format ? { format: plan.format } : {}),
+        origin: {
+          via: plan.via,
+          loc: plan.loc,
+          label: `${plan.label}${lineOf(instr.loc.start)}`,
+          ...(plan.targetPath ? { targetPath: plan.targetPath } : {}),
+        },
+      });
+      if (plan.via === 'dockerfile-run' && instr.shellDocId === undefined) {
+        const shellDoc = docs.find((d) => d.format === 'shell');
+        if (shellDoc) instr.shellDocId = shellDoc.id;
+      }
+    }
+    return [doc];
+  },
+};
+
+export default dockerfileScanner;

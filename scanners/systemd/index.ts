@@ -1,0 +1,74 @@
+/**
+ * systemd scanner: unit files and drop-ins ('systemd-unit'), systemd-networkd `.network`,
+ * `.netdev`, `.link`, `networkd.conf` and their drop-ins ('networkd').
+ */
+import type { Document, DocumentOf, UnitModel } from '../../engine/model.js';
+import { mapSpan } from '../../engine/offset-map.js';
+import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { classifySystemdPath, looksLikeIni, sniffSystemd } from './detect.js';
+import { parseUnitText, type DiagnosticSink } from './parse.js';
+
+export { classifySystemdPath, looksLikeIni, sniffSystemd, UNIT_TYPES } from './detect.js';
+export { parseUnitText } from './parse.js';
+export { unitBoolean, unitEntries, unitSections, unitValue, unitValues } from './helpers.js';
+
+const MAX_DIAGNOSTICS = 100;
+
+function limitedSink(ctx: ParseContext): DiagnosticSink {
+  let n = 0;
+  return (d) => {
+    n++;
+    if (n <= MAX_DIAGNOSTICS) ctx.diagnostic(d);
+    else if (n === MAX_DIAGNOSTICS + 1) {
+      ctx.diagnostic({ severity: 'info', code: 'parse-error', message: `more than ${MAX_DIAGNOSTICS} problems in this document; the rest are not reported`, loc: d.loc });
+    }
+  };
+}
+
+function basename(p: string): string {
+  const parts = p.replace(/\\/g, '/').split('/');
+  return parts[parts.length - 1] ?? '';
+}
+
+export const systemdScanner: Scanner = {
+  name: 'systemd',
+  formats: ['systemd-unit', 'networkd'],
+
+  detect(input: DetectInput) {
+    const info = classifySystemdPath(input.path);
+    if (!info) return undefined;
+    return looksLikeIni(input.head, info.strong) ? info.format : undefined;
+  },
+
+  detectEmbedded(_targetPath: string | undefined, text: string) {
+    // A telling target path was already tried through `detect`; here only content decides.
+    return sniffSystemd(text);
+  },
+
+  parse(input: ParseInput, ctx: ParseContext): Document[] {
+    const format = input.format === 'networkd' ? 'networkd' : 'systemd-unit';
+    // Name the unit after the path it is written to (embedded) or the file itself (root).
+    const namePath = input.origin ? input.origin.targetPath : input.map.file;
+    const info = namePath ? classifySystemdPath(namePath) : undefined;
+    const parsed = parseUnitText(input.text, input.map, limitedSink(ctx));
+    const model: UnitModel = {
+      unitName: info?.unitName ?? (namePath ? basename(namePath) : ''),
+      sections: parsed.sections,
+      comments: parsed.comments,
+    };
+    if (info?.dropInFor) model.dropInFor = info.dropInFor;
+    const doc = {
+      id: ctx.nextId(),
+      format,
+      file: input.map.file,
+      text: input.text,
+      map: input.map,
+      loc: mapSpan(input.map, 0, input.text.length),
+      ...(input.origin ? { origin: input.origin } : {}),
+      model,
+    } as DocumentOf<'systemd-unit'> | DocumentOf<'networkd'>;
+    return [doc];
+  },
+};
+
+export default systemdScanner;
