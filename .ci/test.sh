@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `npm test`: make sure the system tools the tests use as oracles are present, build, run vitest.
+#   systemd-analyze  — reference for OnCalendar maths (Debian's systemd)
+#   pre-commit       — the real pre-commit framework for the hook test
+#   chromium         — headless browser for the HTML report test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v pre-commit >/dev/null 2>&1 || need+=(pre-commit)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing system packages: ${need[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "test: missing system packages (${need[*]}); install them with apt-get as root" >&2
+    exit 1
+  fi
+fi
+
+npx tsc -p .
+npx vitest run "$@"
