@@ -1,0 +1,40 @@
+/**
+ * Meta-tests: every rule is complete — stable ID and name, docs page with the required sections,
+ * a test file that names it, an options schema that compiles and accepts its defaults.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtinRules } from '../../rules/index.js';
+import { META_RULES } from '../../engine/meta-rules.js';
+import { validateCatalog } from '../../engine/rule-config.js';
+
+const metas = [...builtinRules.map((r) => r.meta), ...META_RULES];
+const testText = readdirSync('test', { recursive: true })
+  .filter((f) => String(f).endsWith('.test.ts'))
+  .map((f) => readFileSync(path.join('test', String(f)), 'utf8'))
+  .join('\n');
+
+describe('rule catalog', () => {
+  it('is coherent: unique IDs and names, compilable schemas', () => {
+    expect(() => validateCatalog(builtinRules)).not.toThrow();
+  });
+
+  it.each(metas.map((m) => [m.id, m] as const))('%s has a complete docs page', (_id, m) => {
+    expect(m.docs).toBe(`docs/rules/${m.name}.md`);
+    expect(existsSync(m.docs)).toBe(true);
+    const doc = readFileSync(m.docs, 'utf8');
+    expect(doc.startsWith(`# ${m.id} ${m.name}\n`)).toBe(true);
+    for (const section of ['## What it finds', '## Why it matters', '## How to fix', '## How to suppress', '## Options']) {
+      expect(doc, `${m.docs} lacks "${section}"`).toContain(section);
+    }
+  });
+
+  it.each(builtinRules.map((r) => [r.meta.id, r.meta] as const))('%s has tests and honest metadata', (id, m) => {
+    expect(testText).toMatch(new RegExp(`describe\\('${id} ${m.name}`));
+    expect(m.description.length).toBeGreaterThan(40);
+    expect(m.rationale.length).toBeGreaterThan(40);
+    expect(m.remediation.length).toBeGreaterThan(20);
+    expect(Object.keys(m.messages).length).toBeGreaterThan(0);
+  });
+});
