@@ -34,6 +34,8 @@ export interface FlatTree {
   truncated: boolean;
   /** Set when the copy stopped early (time budget). */
   timedOut: boolean;
+  /** Template tags masked before parsing (see templates.ts): words overlapping them are dynamic. */
+  masks?: number[];
 }
 
 export function typeOf(t: FlatTree, i: number): string {
@@ -82,7 +84,8 @@ export function flatten(tree: Tree, maxDepth: number, deadline: number): FlatTre
   let next = new Int32Array(cap);
   let last = new Int32Array(cap); // last child, for appending
   const names: string[] = [];
-  const nameIdx = new Map<number, number>(); // ts type id * 2 + named → local index
+  const namedType: boolean[] = []; // by local index
+  const nameIdx = new Map<number, number>(); // ts type id → local index
   const fieldNames: string[] = [''];
   const fieldIdx = new Map<number, number>();
   const language = tree.language;
@@ -114,14 +117,15 @@ export function flatten(tree: Tree, maxDepth: number, deadline: number): FlatTre
     last = g32(last);
   };
 
+  // each cursor getter is a WASM call: type name and namedness are read once per type id
   const typeIndex = (c: TreeCursor): number => {
     const id = c.nodeTypeId;
-    const key = id * 2 + (c.nodeIsNamed ? 1 : 0);
-    let k = nameIdx.get(key);
+    let k = nameIdx.get(id);
     if (k === undefined) {
       k = names.length;
       names.push(c.nodeType);
-      nameIdx.set(key, k);
+      namedType.push(c.nodeIsNamed);
+      nameIdx.set(id, k);
     }
     return k;
   };
@@ -153,7 +157,7 @@ export function flatten(tree: Tree, maxDepth: number, deadline: number): FlatTre
       const parent = d > 0 ? levelFlat[d - 1] : -1;
       const parentDepth = d > 0 ? levelDepth[d - 1] : -1;
       const ti = typeIndex(cursor);
-      if (listType < 0 && names[ti] === 'list' && cursor.nodeIsNamed) listType = ti;
+      if (listType < 0 && names[ti] === 'list' && namedType[ti]) listType = ti;
       let descend = true;
       if (parent >= 0 && ti === listType && type[parent] === listType) {
         // splice a nested list into its parent list
@@ -164,12 +168,14 @@ export function flatten(tree: Tree, maxDepth: number, deadline: number): FlatTre
         const i = count++;
         type[i] = ti;
         field[i] = fieldIndex(cursor);
-        let fl = cursor.nodeIsNamed ? NAMED : 0;
-        if (cursor.nodeIsMissing) fl |= MISSING;
+        let fl = namedType[ti] ? NAMED : 0;
+        const s = cursor.startIndex;
+        const e = cursor.endIndex;
+        if (s === e && cursor.nodeIsMissing) fl |= MISSING; // MISSING nodes are zero-width
         if (names[ti] === 'ERROR') fl |= ERROR;
         flags[i] = fl;
-        start[i] = cursor.startIndex;
-        end[i] = cursor.endIndex;
+        start[i] = s;
+        end[i] = e;
         first[i] = -1;
         next[i] = -1;
         last[i] = -1;
