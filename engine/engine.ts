@@ -156,13 +156,17 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       continue;
     }
     files.set(wf.path, read.file);
-    const scanner = registry.scanners.find((s) => s.formats.includes(format));
-    if (scanner && !initialised.has(scanner)) {
-      initialised.add(scanner);
-      try {
-        await scanner.init?.();
-      } catch (e) {
-        diagnostics.push({ severity: 'error', code: 'internal-error', file: wf.path, message: `${scanner.name} scanner could not start: ${String(e)}` });
+    // Any scanner may be needed for an embedded document (a shell heredoc inside a preseed inside a
+    // MIME part...), and parsing is synchronous: start them all when the first file needs parsing.
+    // Repositories with no recognised file never load a grammar.
+    if (initialised.size === 0) {
+      for (const s of registry.scanners) {
+        initialised.add(s);
+        try {
+          await s.init?.();
+        } catch (e) {
+          diagnostics.push({ severity: 'error', code: 'internal-error', file: wf.path, message: `${s.name} scanner could not start: ${String(e)}` });
+        }
       }
     }
     const t0 = Date.now();
