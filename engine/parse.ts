@@ -114,8 +114,9 @@ export class FileParse {
   }
 
   embed(parent: Document, req: EmbedRequest): Document[] {
-    // depth = number of embedding steps from the root file: one per '/' in the parent id, plus one
-    const depth = parent.id.split('/').length;
+    // depth = embedding steps from the root file: one per '/' after the '#' of the parent id
+    // (`path/to/file#0/1/0`), plus one for this document
+    const depth = parent.id.slice(parent.id.lastIndexOf('#')).split('/').length;
     if (depth > this.registry.limits.maxEmbedDepth) {
       this.diagnostics.push({
         severity: 'warning',

@@ -87,3 +87,23 @@ describe('hostile input', () => {
     expect(diag('hostile/invalid-utf8.service')[0].range?.start.line).toBe(2);
   });
 });
+
+describe('embedding depth', () => {
+  it('counts embedding steps, not the directories of the file path', async () => {
+    const { scanFiles } = await import('../helpers/scan.js');
+    const deep = 'a/b/c/d/e/f/g/h/i/j/k/user-data';
+    const { result } = await scanFiles({ [deep]: '#cloud-config\nruncmd:\n  - echo hi > /etc/x\n' });
+    expect(result.diagnostics.filter((d) => d.code === 'embed-depth')).toEqual([]);
+  });
+
+  it('stops at maxEmbedDepth with a diagnostic', async () => {
+    const { scanFiles } = await import('../helpers/scan.js');
+    // each level writes a shell script that writes the next one: nesting grows with every heredoc
+    let script = 'echo done\n';
+    for (let i = 0; i < 12; i++) script = `bash <<'E${i}'\n${script}E${i}\n`;
+    const { result } = await scanFiles({ 'deep.sh': '#!/bin/sh\n' + script });
+    const d = result.diagnostics.filter((x) => x.code === 'embed-depth');
+    expect(d).toHaveLength(1);
+    expect(d[0].path).toBe('deep.sh');
+  });
+});
