@@ -26,6 +26,28 @@ export interface ScanStats {
   suppressed: number;
 }
 
+/**
+ * A schedule turned into UTC time: when something that installs, reboots or disrupts can fire,
+ * over one week, attributed to a region. Reports draw the fleet timeline from these.
+ */
+export interface ScheduleWindow {
+  /** Fleet region name, or 'unknown'. */
+  region: string;
+  /** What fires: 'install' (package updates), 'reboot', 'maintenance' (provider window), 'job'. */
+  kind: 'install' | 'reboot' | 'maintenance' | 'job';
+  /** Plain words: "apt-daily-upgrade.timer (unattended-upgrades)", "aws_ssm_maintenance_window.patch". */
+  label: string;
+  /** The schedule as written (`OnCalendar=*-*-* 6:00`, `cron(0 3 ? * SUN *)`). */
+  expression: string;
+  /** IANA timezone the expression is written in ('UTC' when the platform documents it). */
+  timezone: string;
+  /** Windows as minutes since Monday 00:00 UTC, [start, end), within [0, 10080); wrapping windows are split. */
+  intervals: [number, number][];
+  /** Where it is configured. */
+  path: string;
+  line: number;
+}
+
 export interface ScanResult {
   tool: { name: 'faultline'; version: string; informationUri: string };
   /** Absolute scan root; every path in the result is relative to it (POSIX). */
@@ -40,6 +62,8 @@ export interface ScanResult {
   stats: ScanStats;
   /** The threshold used for the exit code. */
   failOn: Severity | 'never';
+  /** Update and maintenance windows per region (for the fleet timeline), when schedule analysis ran. */
+  schedules?: ScheduleWindow[];
 }
 
 export interface RenderOptions {
