@@ -14,7 +14,7 @@ import { get, isMap, str, type Diagnostic, type Document } from './model.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
 import { detectFormat, FileParse, makeLinkContext, type ParserRegistry } from './parse.js';
 import { decode, looksBinary, readSource } from './read.js';
-import type { ReportedDiagnostic, ScanResult } from './result.js';
+import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
 import type { ActiveRule } from './rule-config.js';
 import type { Report, RuleMeta, Severity } from './rule-api.js';
 import { SEVERITY_RANK } from './rule-api.js';
@@ -202,12 +202,14 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
 
   // -- rules
   const raw: { meta: RuleMeta; report: Report }[] = [];
+  const schedules: ScheduleWindow[] = [];
   for (const active of opts.rules) {
     const meta = active.meta;
     const ctxFor = (label: string) => ({
       options: active.options,
       scan: model,
       report: (r: Report) => raw.push({ meta, report: r }),
+      publishSchedules: (w: ScheduleWindow[]) => schedules.push(...w),
       label,
     });
     try {
@@ -502,6 +504,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       suppressed,
     },
     failOn: opts.failOn,
+    ...(schedules.length ? { schedules: schedules.sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line)) } : {}),
   };
   return { result, model };
 }

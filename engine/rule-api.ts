@@ -9,6 +9,7 @@
 import type { Document, DocumentOf, Format } from './model.js';
 import type { Loc } from './source.js';
 import type { ScanModel } from './scan-model.js';
+import type { ScheduleWindow } from './result.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
@@ -88,6 +89,11 @@ export interface RuleContext<O> {
   readonly options: O;
   readonly scan: ScanModel;
   report(r: Report): void;
+  /**
+   * Publish computed data for reports (e.g. the per-region update windows the schedule rule
+   * derives, drawn as the fleet timeline). Windows from several rules are concatenated.
+   */
+  publishSchedules(windows: ScheduleWindow[]): void;
 }
 
 export interface Rule<O = Record<string, unknown>> {
