@@ -96,7 +96,7 @@ function selectValues(v: Value | undefined, path: (string | number)[], parentLoc
   if (typeof head === 'number') return v.kind === 'seq' ? selectValues(v.items[head], rest, v.loc) : [];
   if (v.kind !== 'map') return [];
   const entry = [...v.entries].reverse().find((e) => e.key === head);
-  return selectValues(entry?.value, rest, entry?.keyLoc ?? v.loc);
+  return selectValues(entry?.value, rest, entry?.keyLoc ?? parentLoc);
 }
 
 function selectHcl(body: HclBody, path: (string | number)[], parentLoc: Loc): Hit[] {
