@@ -5,7 +5,7 @@
  * The engine knows scanners and rules only through their interfaces; the CLI (or a test) passes
  * them in. Nothing here formats output.
  */
-import { closeSync, openSync, readSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FaultlineConfig } from './config.js';
 import type { Finding, FindingLocation, Suppression } from './finding.js';
@@ -13,7 +13,7 @@ import { assignFingerprints, baseFingerprint } from './fingerprint.js';
 import { get, isMap, str, type Diagnostic, type Document } from './model.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
 import { detectFormat, FileParse, makeLinkContext, type ParserRegistry } from './parse.js';
-import { decode, looksBinary, readSource } from './read.js';
+import { decode, looksBinary, readBounded, toSource } from './read.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
 import type { ActiveRule } from './rule-config.js';
 import type { Report, RuleMeta, Severity } from './rule-api.js';
@@ -65,19 +65,7 @@ export interface EngineOutput {
 
 const HEAD_BYTES = 4096;
 
-function readHead(absPath: string): Uint8Array | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(absPath, 'r');
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
-    return buf.subarray(0, n);
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
+const headDecoder = new TextDecoder('utf-8', { fatal: false });
 
 function formatMessage(template: string | undefined, data: Record<string, string | number> | undefined, ruleId: string, messageId: string): string {
   if (template === undefined) return `${ruleId}: unknown message '${messageId}'`;
@@ -137,19 +125,20 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   for (const wf of walked.files) {
     done++;
     opts.onProgress?.(done, walked.files.length, wf.path);
-    const head = readHead(wf.absPath);
-    if (!head) {
-      diagnostics.push({ severity: 'error', code: 'unreadable', file: wf.path, message: 'cannot read file' });
-      skipped++;
-      continue;
+    // One read per file: the size limit is checked before reading, and detection looks at the
+    // first bytes of what was read. A file no scanner claims costs one small read.
+    const bytes = readBounded(wf.absPath, limits.maxFileBytes);
+    let headText = '';
+    if ('bytes' in bytes) {
+      const head = bytes.bytes.subarray(0, HEAD_BYTES);
+      headText = looksBinary(head) ? '' : headDecoder.decode(head);
     }
-    const headText = looksBinary(head) ? '' : new TextDecoder('utf-8', { fatal: false }).decode(head);
     const format = detectFormat(registry, wf.path, headText);
     if (!format) {
       skipped++;
       continue;
     }
-    const read = await readSource(wf.path, wf.absPath, limits.maxFileBytes);
+    const read = toSource(wf.path, wf.absPath, bytes, limits.maxFileBytes);
     diagnostics.push(...read.diagnostics);
     if (!read.ok) {
       skipped++;

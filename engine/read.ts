@@ -1,7 +1,7 @@
 /**
  * Reading a file's bytes into text, safely: size limits, binary detection, invalid UTF-8.
  */
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Diagnostic } from './model.js';
 import { computeLineStarts, makeSourceFile, type SourceFile } from './source.js';
 
@@ -44,34 +44,55 @@ export function decode(path: string, bytes: Uint8Array): { text: string; diagnos
   }
 }
 
-export async function readSource(relPath: string, absPath: string, maxBytes: number): Promise<ReadOutcome> {
-  let bytes: Uint8Array;
+/**
+ * Read a file with one open/fstat/read: the size limit is checked before any byte is read.
+ * Returns the bytes, or why they could not be had.
+ */
+export function readBounded(absPath: string, maxBytes: number): { bytes: Uint8Array } | { size: number } | { error: string } {
+  let fd: number | undefined;
   try {
-    const st = await fs.stat(absPath);
-    if (st.size > maxBytes) {
-      return {
-        ok: false,
-        reason: 'too-large',
-        diagnostics: [
-          {
-            severity: 'warning',
-            code: 'file-too-large',
-            file: relPath,
-            message: `file is ${st.size} bytes, over the ${maxBytes}-byte limit; not scanned (raise limits.maxFileBytes in faultline.yaml)`,
-          },
-        ],
-      };
+    fd = openSync(absPath, 'r');
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) return { size };
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
     }
-    bytes = await fs.readFile(absPath);
+    return { bytes: buf.subarray(0, off) };
   } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Turn read bytes into a source file, with the diagnostics for binary content and invalid UTF-8. */
+export function toSource(relPath: string, absPath: string, read: ReturnType<typeof readBounded>, maxBytes: number): ReadOutcome {
+  if ('error' in read) {
     return {
       ok: false,
       reason: 'unreadable',
+      diagnostics: [{ severity: 'error', code: 'unreadable', file: relPath, message: `cannot read file: ${read.error}` }],
+    };
+  }
+  if ('size' in read) {
+    return {
+      ok: false,
+      reason: 'too-large',
       diagnostics: [
-        { severity: 'error', code: 'unreadable', file: relPath, message: `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` },
+        {
+          severity: 'warning',
+          code: 'file-too-large',
+          file: relPath,
+          message: `file is ${read.size} bytes, over the ${maxBytes}-byte limit; not scanned (raise limits.maxFileBytes in faultline.yaml)`,
+        },
       ],
     };
   }
+  const bytes = read.bytes;
   if (looksBinary(bytes)) {
     return {
       ok: false,
@@ -81,4 +102,8 @@ export async function readSource(relPath: string, absPath: string, maxBytes: num
   }
   const { text, diagnostics } = decode(relPath, bytes);
   return { ok: true, file: makeSourceFile(relPath, text, absPath), diagnostics };
+}
+
+export async function readSource(relPath: string, absPath: string, maxBytes: number): Promise<ReadOutcome> {
+  return toSource(relPath, absPath, readBounded(absPath, maxBytes), maxBytes);
 }

@@ -29,7 +29,6 @@ export interface WalkedFile {
   /** Repo-relative POSIX path. */
   path: string;
   absPath: string;
-  size: number;
 }
 
 export interface WalkResult {
@@ -138,7 +137,7 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
         await walkDir(abs, rel, next);
         return;
       }
-      if (st.isFile()) addFile(abs, rel, st.size);
+      if (st.isFile()) addFile(abs, rel);
       return;
     }
     if (isDir) {
@@ -152,24 +151,15 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
       await walkDir(abs, rel, new Set(realAncestors).add(real));
       return;
     }
-    if (isFile) {
-      let size = 0;
-      try {
-        size = (await fs.stat(abs)).size;
-      } catch (e) {
-        diag('unreadable', rel, `cannot stat: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-        return;
-      }
-      addFile(abs, rel, size);
-    }
+    if (isFile) addFile(abs, rel);
   };
 
-  const addFile = (abs: string, rel: string, size: number): void => {
+  const addFile = (abs: string, rel: string): void => {
     if (!includeMatch(rel)) return;
     if (opts.gitignore && ignoredByGit(rel, false)) return;
     if (seenFiles.has(rel)) return;
     seenFiles.add(rel);
-    files.push({ path: rel, absPath: abs, size });
+    files.push({ path: rel, absPath: abs });
   };
 
   for (const target of opts.targets) {

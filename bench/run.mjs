@@ -1,0 +1,67 @@
+// `npm run bench`: scan synthetic fleets and print the figures issue 8 asks for.
+//
+//   BENCH_SIZES=1000,10000,50000 BENCH_RUNS=3 node bench/run.mjs
+//
+// For each size: wall time, files/s, MB/s, peak RSS for the full scan, the parse floor (same files,
+// same parsers, no rules, no reports) and the scan/floor ratio; then the pre-commit case (3 changed
+// files in the 10,000-file repository, `--changed` semantics). Median of BENCH_RUNS runs, each in a
+// fresh process. Fleets are generated once per size under $TMPDIR and reused.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate } from './generate.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sizes = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const base = path.join(os.tmpdir(), 'faultline-bench');
+
+function fleet(n) {
+  const dir = path.join(base, `fleet-${n}`);
+  const marker = path.join(dir, '.generated.json');
+  if (!existsSync(marker)) {
+    mkdirSync(dir, { recursive: true });
+    const info = generate(dir, n, 42);
+    execFileSync('git', ['init', '-q', dir]);
+    execFileSync('sh', ['-c', `printf '%s' '${JSON.stringify(info)}' > '${marker}'`]);
+  }
+  return { dir, info: JSON.parse(readFileSync(marker, 'utf8')) };
+}
+
+function measure(dir, mode, changed = []) {
+  const out = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, [path.join(here, 'scan-child.mjs'), dir, mode, ...changed], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`scan failed (${mode}, ${dir}): ${r.stderr}`);
+    out.push(JSON.parse(r.stdout));
+  }
+  out.sort((a, b) => a.ms - b.ms);
+  return out[Math.floor(out.length / 2)];
+}
+
+const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+console.log(`faultline bench · node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} · ${fmt(os.totalmem() / 2 ** 30)} GiB · median of ${runs}`);
+console.log('');
+console.log('files    wall(s)  files/s   MB/s  peakRSS(MB)  floor(s)  scan/floor  findings (planted)');
+const times = {};
+for (const n of sizes) {
+  const { dir, info } = fleet(n);
+  const full = measure(dir, 'full');
+  const floor = measure(dir, 'floor');
+  times[n] = full.ms;
+  const mb = info.bytes / 2 ** 20;
+  const planted = Object.entries(info.planted).map(([k, v]) => `${k} ${v}`).join(', ');
+  const found = Object.entries(info.planted).map(([k]) => `${k} ${full.byRule[k] ?? 0}`).join(', ');
+  console.log(
+    `${String(n).padEnd(8)} ${fmt(full.ms / 1000, 2).padStart(7)}  ${fmt(n / (full.ms / 1000)).padStart(7)}  ${fmt(mb / (full.ms / 1000), 2).padStart(5)}  ${fmt(full.rssMB).padStart(11)}  ${fmt(floor.ms / 1000, 2).padStart(8)}  ${fmt(full.ms / floor.ms, 2).padStart(10)}  ${found} (${planted})`,
+  );
+}
+if (times[10000] && times[50000]) console.log(`\nscaling: time(50,000) / time(10,000) = ${fmt(times[50000] / times[10000], 2)} (target ≤ 5.5)`);
+if (sizes.includes(10000)) {
+  const { dir } = fleet(10000);
+  const changed = ['regions/us1/svc-0/tf-0/main.tf', 'images/bare-0/preseed.cfg', 'regions/eu1/svc-1/k8s/deploy-41.yaml'].filter((p) => existsSync(path.join(dir, p)));
+  const pc = measure(dir, 'full', changed);
+  console.log(`pre-commit: ${changed.length} changed files in the 10,000-file repository: ${fmt(pc.ms)} ms (target ≤ 400 ms; no parse cache yet: the whole tree is re-parsed)`);
+}
