@@ -8,10 +8,10 @@
  * not the joined text with its mapping.
  */
 import type { Document, DocumentOf } from '../../engine/model.js';
-import { composeMaps, mapSpan } from '../../engine/offset-map.js';
+import { composeMaps, identityMap, mapSpan } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
 import { positionAt } from '../../engine/source.js';
-import { parseDockerfileText, type DiagnosticSink } from './parse.js';
+import { dequote, parseDockerfileText, type DiagnosticSink } from './parse.js';
 
 export { dequote, KNOWN_INSTRUCTIONS, lexWords, parseDockerfileText, parseHeredocWord, shellScriptIndex } from './parse.js';
 
@@ -102,8 +102,42 @@ export const dockerfileScanner: Scanner = {
         if (shellDoc) instr.shellDocId = shellDoc.id;
       }
     }
+    if (!input.origin) embedBuildContextCopies(doc, ctx);
     return [doc];
   },
 };
+
+/**
+ * `COPY files/20auto-upgrades /etc/apt/apt.conf.d/` copies a file of the repository into the image:
+ * embed that file's content at its destination, so the node-image model sees it. The build context
+ * is taken to be the Dockerfile's own directory (the common `docker build .` layout); sources that
+ * are not plain relative files there (globs, URLs, `--from` stages, directories) are left alone.
+ */
+function embedBuildContextCopies(doc: DocumentOf<'dockerfile'>, ctx: ParseContext): void {
+  const dir = doc.file.includes('/') ? doc.file.slice(0, doc.file.lastIndexOf('/')) : '';
+  for (const instr of doc.model.instructions) {
+    if (instr.keyword !== 'COPY' && instr.keyword !== 'ADD') continue;
+    const words = (instr.exec ?? instr.args.split(/\s+/).filter(Boolean).map(dequote)).filter((w) => w !== '');
+    if (words.some((w) => /^--from(=|$)/.test(w) || w.startsWith('<<'))) continue;
+    const parts = words.filter((w) => !w.startsWith('--'));
+    if (parts.length < 2) continue;
+    const dest = parts[parts.length - 1];
+    if (!dest.startsWith('/') || dest.includes('$')) continue;
+    const sources = parts.slice(0, -1);
+    for (const src of sources) {
+      if (/[*?[\]]|^[a-z]+:\/\/|\$/.test(src) || src.startsWith('/') || src.split('/').includes('..')) continue;
+      const rel = (dir ? `${dir}/${src}` : src).replace(/\/\.\//g, '/').replace(/^\.\//, '');
+      const file = ctx.readRootFile(rel);
+      if (!file) continue;
+      const base = src.replace(/\/+$/, '').split('/').pop()!;
+      const targetPath = dest.endsWith('/') || sources.length > 1 ? `${dest.replace(/\/+$/, '')}/${base}` : dest;
+      ctx.embed(doc, {
+        text: file.text,
+        map: identityMap(file.path, file.text.length),
+        origin: { via: 'dockerfile-copy', loc: instr.loc, targetPath, label: `${instr.keyword} ${src} ${dest}` },
+      });
+    }
+  }
+}
 
 export default dockerfileScanner;

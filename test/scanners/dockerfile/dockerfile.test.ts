@@ -301,3 +301,15 @@ describe('dockerfile helpers', () => {
     expect(shellScriptIndex(['/bin/sh', 'script.sh', '-c'])).toBe(-1);
   });
 });
+
+describe('COPY from the build context', () => {
+  it('embeds the copied repository file at its destination in the image', async () => {
+    const r = await parseFiles([dockerfileScanner, aptScanner], {
+      'node/Dockerfile': 'FROM ubuntu:22.04\nCOPY --chown=root:root files/20auto-upgrades /etc/apt/apt.conf.d/\nCOPY missing.conf /etc/x.conf\nCOPY --from=build /out/x /etc/y\n',
+      'node/files/20auto-upgrades': 'APT::Periodic::Unattended-Upgrade "1";\n',
+    });
+    const copied = r.documents.filter((d) => d.origin?.via === 'dockerfile-copy');
+    expect(copied.map((d) => [d.format, d.file, d.origin?.targetPath])).toEqual([['apt-conf', 'node/files/20auto-upgrades', '/etc/apt/apt.conf.d/20auto-upgrades']]);
+    expect(copied[0].origin?.label).toBe('COPY files/20auto-upgrades /etc/apt/apt.conf.d/');
+  });
+});
