@@ -74,7 +74,11 @@ function formatMessage(template: string | undefined, data: Record<string, string
 
 export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const started = Date.now();
-  const startedAt = new Date(started).toISOString();
+  // Reproducible output: with SOURCE_DATE_EPOCH set (the reproducible-builds convention), every
+  // timestamp is that instant and durations are 0, so JSON and SARIF are byte-identical across runs.
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  const fixedTime = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000).toISOString() : undefined;
+  const startedAt = fixedTime ?? new Date(started).toISOString();
   const limits: Limits = { ...DEFAULT_LIMITS, ...opts.config.limits };
   const root = path.resolve(opts.root);
   const realRoot = realpathSync(root);
@@ -478,7 +482,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     tool: { name: 'faultline', version: opts.version, informationUri: 'https://github.com/faultline-dev/faultline' },
     root,
     startedAt,
-    finishedAt: new Date().toISOString(),
+    finishedAt: fixedTime ?? new Date().toISOString(),
     findings,
     diagnostics: reportedDiagnostics,
     rules: [...opts.rules.map((r) => r.meta), ...opts.metaRules].sort((a, b) => (a.id < b.id ? -1 : 1)),
@@ -488,7 +492,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       filesSkipped: skipped,
       documents: documents.length - embedded,
       embeddedDocuments: embedded,
-      durationMs: Date.now() - started,
+      durationMs: fixedTime ? 0 : Date.now() - started,
       findingsBySeverity: bySeverity,
       suppressed,
     },
