@@ -1,0 +1,706 @@
+/**
+ * The Kubernetes workload model: workloads joined with what selects them.
+ *
+ * A `Workload` is a pod-producing object (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+ * ReplicationController, Pod, Job, CronJob, Argo Rollout) with its pod template, containers
+ * (app containers, explicit proxy containers, native sidecars), and the objects of the same scan
+ * that select it: Services (same namespace, selector ⊆ pod labels), Ingresses / Gateway HTTPRoutes
+ * through those Services, PodDisruptionBudgets and HorizontalPodAutoscalers.
+ *
+ * Injected sidecars are modelled from annotations (Istio `sidecar.istio.io/*`,
+ * `proxy.istio.io/config`; Linkerd `config.linkerd.io/*`) and from mesh-wide defaults found in the
+ * scan (IstioOperator, Istio helm values, the `istio` mesh ConfigMap).
+ *
+ * Honesty: values written as templates (`{{ }}`) are unknown (undefined), never guessed. When a
+ * namespace is not written, objects in the same directory are taken to share it (Helm charts).
+ *
+ * Everything is computed once per scan and cached.
+ */
+import { parse as parseYaml } from 'yaml';
+import { get, getEntry, isMap, isScalar, isSeq, items, str, type DocumentOf, type K8sObject, type MapEntry, type MapValue, type Value } from '../model.js';
+import type { ScanModel } from '../scan-model.js';
+import type { Loc } from '../source.js';
+import picomatch from 'picomatch';
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+export function isTemplated(s: string | undefined): boolean {
+  return s !== undefined && /\{\{|\{%|\$\{/.test(s);
+}
+
+/** A scalar as a string, undefined when absent, non-scalar or templated. */
+export function known(v: Value | undefined): string | undefined {
+  const s = str(v);
+  return s === undefined || isTemplated(s) ? undefined : s;
+}
+
+/** Kubernetes CPU quantity → millicores ("2" → 2000, "500m" → 500, 0.5 → 500). */
+export function parseCpu(v: Value | string | number | undefined): number | undefined {
+  const s = typeof v === 'object' ? known(v) : v === undefined ? undefined : String(v);
+  if (s === undefined) return undefined;
+  const m = /^\s*([0-9]*\.?[0-9]+)(m?)\s*$/.exec(s);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return m[2] === 'm' ? n : Math.round(n * 1000);
+}
+
+export function formatCpu(milli: number): string {
+  if (milli % 1000 === 0) return `${milli / 1000} CPU${milli === 1000 ? '' : 's'}`;
+  return `${milli}m CPU`;
+}
+
+/** Integer scalar, undefined when templated or not a number. */
+export function intOf(v: Value | undefined): number | undefined {
+  const s = known(v);
+  if (s === undefined || !/^\s*-?\d+\s*$/.test(s)) return undefined;
+  return Number(s);
+}
+
+/** Go/Istio duration ("5s", "1m30s", "500ms", "45") → seconds. */
+export function parseDuration(s: string | number | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  if (typeof s === 'number') return s;
+  if (isTemplated(s)) return undefined;
+  if (/^\s*\d+(\.\d+)?\s*$/.test(s)) return Number(s);
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  let total = 0;
+  let matched = '';
+  for (const m of s.trim().matchAll(re)) {
+    matched += m[0];
+    total += Number(m[1]) * ({ ms: 0.001, s: 1, m: 60, h: 3600 } as Record<string, number>)[m[2]];
+  }
+  return matched === s.trim() && matched !== '' ? total : undefined;
+}
+
+/** `int or percent` fields (maxUnavailable, minAvailable). */
+export type IntOrPercent = { n: number; percent: boolean };
+export function intOrPercent(v: Value | undefined): IntOrPercent | undefined {
+  const s = known(v);
+  if (s === undefined) return undefined;
+  const m = /^\s*(\d+)(%?)\s*$/.exec(s);
+  return m ? { n: Number(m[1]), percent: m[2] === '%' } : undefined;
+}
+
+/** A span from an entry's key to the end of its value (`cpu: "2"`). */
+export function entrySpan(e: MapEntry): Loc {
+  return { file: e.keyLoc.file, start: e.keyLoc.start, end: e.value.loc.end };
+}
+
+function parseEmbeddedYaml(s: string | undefined): unknown {
+  if (s === undefined || isTemplated(s)) return undefined;
+  try {
+    return parseYaml(s, { maxAliasCount: 10 });
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes versions
+
+export interface K8sVersion {
+  major: number;
+  minor: number;
+  /** Where it comes from, in words ("fleet.clusters.prod.kubernetesVersion", "aws_eks_cluster.main version"). */
+  source: string;
+  loc?: Loc;
+}
+
+export function parseVersion(s: string | undefined): { major: number; minor: number } | undefined {
+  if (s === undefined || isTemplated(s)) return undefined;
+  const m = /^\s*v?(\d+)\.(\d+)/.exec(s);
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
+}
+
+export function versionAtLeast(v: { major: number; minor: number }, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+const TF_VERSION_ATTRS: Record<string, string[]> = {
+  aws_eks_cluster: ['version'],
+  google_container_cluster: ['min_master_version', 'node_version'],
+  azurerm_kubernetes_cluster: ['kubernetes_version'],
+};
+
+/** Cluster versions from Terraform in the scan (EKS, GKE, AKS). */
+function terraformVersions(scan: ScanModel): K8sVersion[] {
+  const out: K8sVersion[] = [];
+  for (const doc of scan.ofFormat('terraform')) {
+    for (const b of doc.model.body.blocks) {
+      if (b.type !== 'resource' || !TF_VERSION_ATTRS[b.labels[0]]) continue;
+      for (const a of b.body.attributes) {
+        if (!TF_VERSION_ATTRS[b.labels[0]].includes(a.name)) continue;
+        const s = a.value && isScalar(a.value) ? str(a.value) : a.expr.t === 'literal' ? String(a.expr.value) : undefined;
+        const v = parseVersion(s);
+        if (v) out.push({ ...v, source: `${b.labels[0]}.${b.labels[1]} ${a.name} = "${s}"`, loc: a.loc });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const versionCache = new WeakMap<ScanModel, { tf: K8sVersion[] }>();
+
+/**
+ * The Kubernetes version of the cluster a file is applied to, when knowable: a `fleet.clusters`
+ * entry whose `paths` match the file; else the lowest version declared anywhere (fleet config,
+ * EKS/GKE/AKS Terraform) — the conservative answer for version-gated advice. Undefined if none.
+ */
+export function clusterVersion(scan: ScanModel, file: string): K8sVersion | undefined {
+  const clusters = Object.entries(scan.fleet.clusters ?? {});
+  const all: K8sVersion[] = [];
+  for (const [name, c] of clusters) {
+    const v = parseVersion(c.kubernetesVersion);
+    if (!v) continue;
+    const kv = { ...v, source: `fleet.clusters.${name}.kubernetesVersion "${c.kubernetesVersion}"` };
+    if (c.paths?.length && picomatch(c.paths, { dot: true })(file)) return kv;
+    if (!c.paths?.length) all.push(kv);
+  }
+  let cached = versionCache.get(scan);
+  if (!cached) versionCache.set(scan, (cached = { tf: terraformVersions(scan) }));
+  all.push(...cached.tf);
+  if (all.length === 0) return undefined;
+  return all.reduce((a, b) => (versionAtLeast(a, b.major, b.minor) ? b : a));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Containers
+
+export type ProxyKind = 'envoy' | 'istio' | 'linkerd' | 'consul';
+
+const PROXY_IMAGES: [RegExp, ProxyKind][] = [
+  [/(^|\/)(envoyproxy\/envoy[\w.-]*|envoy|envoy-alpine|cilium-envoy|gloo-envoy-wrapper|envoy-distroless)(:|@|$)/, 'envoy'],
+  [/(^|\/)proxyv2(:|@|$)/, 'istio'],
+  [/(^|\/)linkerd2?-proxy(:|@|$)|linkerd\/proxy(:|@|$)/, 'linkerd'],
+  [/(^|\/)(consul-dataplane)(:|@|$)/, 'consul'],
+];
+const PROXY_NAMES: Record<string, ProxyKind> = {
+  envoy: 'envoy',
+  'envoy-sidecar': 'envoy',
+  'envoy-proxy': 'envoy',
+  'istio-proxy': 'istio',
+  'linkerd-proxy': 'linkerd',
+  'consul-dataplane': 'consul',
+  'consul-connect-envoy-sidecar': 'envoy',
+};
+
+export function proxyKindOf(name: string | undefined, image: string | undefined): ProxyKind | undefined {
+  if (image !== undefined && !isTemplated(image)) {
+    for (const [re, k] of PROXY_IMAGES) if (re.test(image)) return k;
+  }
+  return name !== undefined ? PROXY_NAMES[name] : undefined;
+}
+
+export interface Container {
+  name: string;
+  value: MapValue;
+  /** The `name: x` span (where findings about the container point), else the container's span. */
+  nameLoc: Loc;
+  image?: string;
+  field: 'containers' | 'initContainers';
+  /** An init container with `restartPolicy: Always` (a native sidecar, Kubernetes ≥ 1.29). */
+  nativeSidecar: boolean;
+  /** Explicit proxy container (by image or name). */
+  proxy?: ProxyKind;
+  /** command + args as static words (undefined where templated / non-scalar). */
+  argv: (string | undefined)[];
+  cpuRequest?: number;
+  cpuLimit?: number;
+  cpuRequestEntry?: MapEntry;
+  cpuLimitEntry?: MapEntry;
+  preStop?: MapEntry;
+  ports: boolean;
+}
+
+function containerOf(c: MapValue, field: Container['field']): Container {
+  const nameE = getEntry(c, 'name');
+  const name = str(nameE?.value) ?? '';
+  const image = str(get(c, 'image'));
+  const words = [...items(get(c, 'command')), ...items(get(c, 'args'))];
+  const reqE = getEntry(get(c, 'resources', 'requests'), 'cpu');
+  const limE = getEntry(get(c, 'resources', 'limits'), 'cpu');
+  const out: Container = {
+    name,
+    value: c,
+    nameLoc: nameE ? entrySpan(nameE) : c.loc,
+    image,
+    field,
+    nativeSidecar: field === 'initContainers' && str(get(c, 'restartPolicy')) === 'Always',
+    proxy: proxyKindOf(name, image),
+    argv: words.map((w) => (isScalar(w) && w.value !== null && !isTemplated(String(w.value)) ? String(w.value) : undefined)),
+    cpuRequest: parseCpu(reqE?.value),
+    cpuLimit: parseCpu(limE?.value),
+    cpuRequestEntry: reqE,
+    cpuLimitEntry: limE,
+    preStop: getEntry(get(c, 'lifecycle'), 'preStop'),
+    ports: items(get(c, 'ports')).length > 0,
+  };
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// preStop durations
+
+export interface HookDuration {
+  /** Seconds, Infinity for `sleep infinity`, undefined when unknown (a script, an HTTP call). */
+  seconds?: number;
+  kind: 'sleep-action' | 'exec' | 'http' | 'tcp' | 'unknown';
+  /** Where the duration is written (the `seconds:` value or the command). */
+  loc: Loc;
+  /** In words: "sleep 20", "native sleep 40 s". */
+  what: string;
+}
+
+const SLEEP_RE = /(?:^|[\s;&|(])sleep\s+(infinity|inf|\d+(?:\.\d+)?[smhd]?)(?=$|[\s;&|)])/g;
+
+function sleepSeconds(arg: string): number {
+  if (arg === 'inf' || arg === 'infinity') return Infinity;
+  const m = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(arg)!;
+  return Number(m[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[m[2]];
+}
+
+/** How long a `preStop` handler takes, as far as the text says. */
+export function hookDuration(preStop: MapEntry): HookDuration {
+  const h = preStop.value;
+  const sleep = get(h, 'sleep', 'seconds');
+  if (sleep) {
+    const n = intOf(sleep);
+    return { seconds: n, kind: 'sleep-action', loc: sleep.loc, what: `sleep action of ${n ?? '?'} s` };
+  }
+  const cmd = getEntry(get(h, 'exec'), 'command');
+  if (cmd) {
+    const words = items(cmd.value).map((w) => known(w));
+    // direct `sleep N`, or any `sleep N` in a shell script; several sleeps run one after another
+    const text = words.every((w) => w !== undefined) ? words.join(' ') : undefined;
+    if (text === undefined) return { kind: 'exec', loc: cmd.value.loc, what: 'exec hook' };
+    let total = 0;
+    let n = 0;
+    for (const m of text.matchAll(SLEEP_RE)) {
+      total += sleepSeconds(m[1]);
+      n++;
+    }
+    const onlySleep = words.length === 2 && /(^|\/)sleep$/.test(words[0]!);
+    if (n > 0) return { seconds: total, kind: 'exec', loc: cmd.value.loc, what: onlySleep ? `sleep ${words[1]}` : `exec hook with sleep totalling ${total} s` };
+    return { kind: 'exec', loc: cmd.value.loc, what: `exec hook \`${text.length > 60 ? text.slice(0, 57) + '...' : text}\`` };
+  }
+  if (get(h, 'httpGet')) return { kind: 'http', loc: h.loc, what: 'httpGet hook' };
+  if (get(h, 'tcpSocket')) return { kind: 'tcp', loc: h.loc, what: 'tcpSocket hook' };
+  return { kind: 'unknown', loc: h.loc, what: 'hook' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meshes
+
+export interface InjectedProxy {
+  mesh: 'istio' | 'linkerd';
+  /** CPU limit/request in millicores, when the pod or a mesh default says. */
+  cpuLimit?: number;
+  cpuRequest?: number;
+  /** Where the limit comes from (an annotation entry, a mesh default). */
+  cpuLimitLoc?: Loc;
+  cpuLimitSource?: string;
+  /** Istio proxy concurrency from `proxy.istio.io/config`, when set. */
+  concurrency?: number;
+  concurrencyLoc?: Loc;
+  /** Istio terminationDrainDuration (seconds), from the pod annotation or mesh defaults. */
+  drainSeconds?: number;
+  drainLoc?: Loc;
+}
+
+export interface MeshDefaults {
+  /** Istio mesh-wide defaults found in the scan. */
+  istio?: {
+    cpuLimit?: number;
+    cpuLimitLoc?: Loc;
+    cpuRequest?: number;
+    concurrency?: number;
+    concurrencyLoc?: Loc;
+    drainSeconds?: number;
+    drainLoc?: Loc;
+    where: string;
+    doc: DocumentOf<'kubernetes'> | DocumentOf<'yaml'>;
+  };
+}
+
+/** Read Istio defaults from a values tree (`global.proxy.resources`, `meshConfig.defaultConfig`). */
+function istioDefaultsFrom(values: Value | undefined, meshConfig: Value | undefined, into: NonNullable<MeshDefaults['istio']>): boolean {
+  let found = false;
+  const res = get(values, 'global', 'proxy', 'resources');
+  const lim = getEntry(get(res, 'limits'), 'cpu');
+  const req = getEntry(get(res, 'requests'), 'cpu');
+  const limV = parseCpu(lim?.value);
+  if (lim && limV !== undefined && limV > 0) {
+    into.cpuLimit = limV;
+    into.cpuLimitLoc = entrySpan(lim);
+    found = true;
+  }
+  if (req && parseCpu(req.value) !== undefined) {
+    into.cpuRequest = parseCpu(req.value);
+    found = true;
+  }
+  const dc = get(meshConfig, 'defaultConfig');
+  const conc = getEntry(dc, 'concurrency');
+  if (conc && intOf(conc.value) !== undefined) {
+    into.concurrency = intOf(conc.value);
+    into.concurrencyLoc = entrySpan(conc);
+    found = true;
+  }
+  const drain = getEntry(dc, 'terminationDrainDuration');
+  if (drain && parseDuration(known(drain.value)) !== undefined) {
+    into.drainSeconds = parseDuration(known(drain.value));
+    into.drainLoc = entrySpan(drain);
+    found = true;
+  }
+  return found;
+}
+
+function findMeshDefaults(scan: ScanModel): MeshDefaults {
+  const out: MeshDefaults = {};
+  for (const doc of scan.ofFormat('kubernetes')) {
+    for (const o of doc.model.objects) {
+      if (o.kind === 'IstioOperator') {
+        const spec = get(o.value, 'spec');
+        const into = { where: `IstioOperator/${o.name}`, doc } as NonNullable<MeshDefaults['istio']>;
+        if (istioDefaultsFrom(get(spec, 'values'), get(spec, 'meshConfig'), into)) out.istio = { ...out.istio, ...into };
+      } else if (o.kind === 'ConfigMap' && /^istio(-[\w.-]+)?$/.test(o.name) && isScalar(get(o.value, 'data', 'mesh'))) {
+        const mesh = parseEmbeddedYaml(str(get(o.value, 'data', 'mesh'))) as { defaultConfig?: { concurrency?: unknown; terminationDrainDuration?: unknown } } | undefined;
+        const dc = mesh?.defaultConfig;
+        if (!dc) continue;
+        const meshLoc = get(o.value, 'data', 'mesh')!.loc;
+        const into = (out.istio ??= { where: `ConfigMap/${o.name}`, doc });
+        if (typeof dc.concurrency === 'number') ((into.concurrency = dc.concurrency), (into.concurrencyLoc = meshLoc));
+        const d = parseDuration(typeof dc.terminationDrainDuration === 'string' ? dc.terminationDrainDuration : undefined);
+        if (d !== undefined) ((into.drainSeconds = d), (into.drainLoc = meshLoc));
+      }
+    }
+  }
+  // Istio helm values (istiod / istio-sidecar-injector charts): a values file with global.proxy
+  for (const doc of scan.ofFormat('yaml')) {
+    if (!/(^|\/)values[\w.-]*\.ya?ml$/.test(doc.file)) continue;
+    const root = doc.model.root;
+    if (!get(root, 'global', 'proxy')) continue;
+    const into = { where: doc.file, doc } as NonNullable<MeshDefaults['istio']>;
+    if (istioDefaultsFrom(root, get(root, 'meshConfig'), into)) out.istio = { ...into, ...out.istio };
+  }
+  return out;
+}
+
+function annotationEntry(w: { podAnnotations?: MapValue; annotations?: MapValue }, key: string): MapEntry | undefined {
+  return getEntry(w.podAnnotations, key) ?? getEntry(w.annotations, key);
+}
+
+function injectedProxyOf(w: Workload, mesh: MeshDefaults, nsInjection: Map<string, 'istio' | 'linkerd'>): InjectedProxy | undefined {
+  const ann = (k: string) => annotationEntry(w, k);
+  const label = (k: string) => str(getEntry(w.podLabels, k)?.value);
+  const hasExplicit = (k: ProxyKind) => w.containers.some((c) => c.proxy === k);
+  // Istio
+  const istioInject = str(ann('sidecar.istio.io/inject')?.value) ?? label('sidecar.istio.io/inject');
+  const istioAnn = ['sidecar.istio.io/proxyCPU', 'sidecar.istio.io/proxyCPULimit', 'proxy.istio.io/config'].some((k) => ann(k));
+  const istioNs = w.namespace !== undefined && nsInjection.get(w.namespace) === 'istio';
+  if (istioInject !== 'false' && (istioInject === 'true' || istioAnn || istioNs || label('istio.io/rev') !== undefined) && !hasExplicit('istio')) {
+    const p: InjectedProxy = { mesh: 'istio' };
+    const lim = ann('sidecar.istio.io/proxyCPULimit');
+    const req = ann('sidecar.istio.io/proxyCPU');
+    const d = mesh.istio;
+    if (lim && parseCpu(lim.value) !== undefined) ((p.cpuLimit = parseCpu(lim.value)), (p.cpuLimitLoc = entrySpan(lim)), (p.cpuLimitSource = 'sidecar.istio.io/proxyCPULimit'));
+    else if (d?.cpuLimit !== undefined) ((p.cpuLimit = d.cpuLimit), (p.cpuLimitLoc = d.cpuLimitLoc), (p.cpuLimitSource = `mesh default in ${d.where}`));
+    if (req) p.cpuRequest = parseCpu(req.value);
+    else if (d?.cpuRequest !== undefined) p.cpuRequest = d.cpuRequest;
+    const cfgE = ann('proxy.istio.io/config');
+    const cfg = parseEmbeddedYaml(str(cfgE?.value)) as { concurrency?: unknown; terminationDrainDuration?: unknown } | undefined;
+    if (cfgE && cfg && typeof cfg === 'object') {
+      if (typeof cfg.concurrency === 'number') ((p.concurrency = cfg.concurrency), (p.concurrencyLoc = entrySpan(cfgE)));
+      const dd = parseDuration(typeof cfg.terminationDrainDuration === 'string' || typeof cfg.terminationDrainDuration === 'number' ? cfg.terminationDrainDuration : undefined);
+      if (dd !== undefined) ((p.drainSeconds = dd), (p.drainLoc = entrySpan(cfgE)));
+    }
+    if (p.drainSeconds === undefined && d?.drainSeconds !== undefined) ((p.drainSeconds = d.drainSeconds), (p.drainLoc = d.drainLoc));
+    return p;
+  }
+  // Linkerd
+  const lInject = str(ann('linkerd.io/inject')?.value);
+  const lAnn = ['config.linkerd.io/proxy-cpu-limit', 'config.linkerd.io/proxy-cpu-request'].some((k) => ann(k));
+  const lNs = w.namespace !== undefined && nsInjection.get(w.namespace) === 'linkerd';
+  if (lInject !== 'disabled' && (lInject === 'enabled' || lAnn || lNs) && !hasExplicit('linkerd')) {
+    const p: InjectedProxy = { mesh: 'linkerd' };
+    const lim = ann('config.linkerd.io/proxy-cpu-limit');
+    if (lim && parseCpu(lim.value) !== undefined) ((p.cpuLimit = parseCpu(lim.value)), (p.cpuLimitLoc = entrySpan(lim)), (p.cpuLimitSource = 'config.linkerd.io/proxy-cpu-limit'));
+    p.cpuRequest = parseCpu(ann('config.linkerd.io/proxy-cpu-request')?.value);
+    return p;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Pod', 'Job', 'CronJob', 'Rollout'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export interface Selector {
+  obj: K8sObject;
+  doc: DocumentOf<'kubernetes'>;
+  resource: string;
+}
+
+export interface Workload {
+  obj: K8sObject;
+  doc: DocumentOf<'kubernetes'>;
+  kind: WorkloadKind;
+  name: string;
+  namespace?: string;
+  /** `Kind/namespace/name` (namespace omitted when not written). */
+  resource: string;
+  annotations?: MapValue;
+  podAnnotations?: MapValue;
+  podLabels?: MapValue;
+  podSpec: MapValue;
+  /** Regular containers and native sidecars. */
+  containers: Container[];
+  /** `spec.replicas`: a number, 'unset' (the default 1 applies) or undefined when templated. */
+  replicas: number | 'unset' | undefined;
+  replicasEntry?: MapEntry;
+  /** HPA minReplicas when an HPA targets this workload. */
+  hpaMinReplicas?: number;
+  /** terminationGracePeriodSeconds (default 30), undefined when templated. */
+  grace: number | undefined;
+  graceEntry?: MapEntry;
+  /** Long-running (not a Job/CronJob/bare Pod). */
+  longRunning: boolean;
+  services: Selector[];
+  /** Ingresses / HTTPRoutes that route to one of `services`. */
+  frontends: Selector[];
+  pdbs: Selector[];
+  hpas: Selector[];
+  injected?: InjectedProxy;
+}
+
+export function resourceName(o: K8sObject): string {
+  return o.namespace ? `${o.kind}/${o.namespace}/${o.name}` : `${o.kind}/${o.name}`;
+}
+
+function podTemplate(o: K8sObject): { meta?: Value; spec?: Value } {
+  const v = o.value;
+  if (o.kind === 'Pod') return { meta: get(v, 'metadata'), spec: get(v, 'spec') };
+  if (o.kind === 'CronJob') return { meta: get(v, 'spec', 'jobTemplate', 'spec', 'template', 'metadata'), spec: get(v, 'spec', 'jobTemplate', 'spec', 'template', 'spec') };
+  return { meta: get(v, 'spec', 'template', 'metadata'), spec: get(v, 'spec', 'template', 'spec') };
+}
+
+const dirOf = (f: string) => f.slice(0, Math.max(0, f.lastIndexOf('/')));
+
+/**
+ * Same namespace: both written and equal; when either is not written (Helm charts leave it to
+ * `--namespace`), objects in the same directory are assumed to be installed together.
+ */
+function nsMatch(a: { obj: K8sObject; doc: { file: string } }, b: { obj: K8sObject; doc: { file: string } }): boolean {
+  if (a.obj.namespace !== undefined && b.obj.namespace !== undefined) return a.obj.namespace === b.obj.namespace;
+  return dirOf(a.doc.file) === dirOf(b.doc.file);
+}
+
+/** Does a label selector map (key → value) select these labels? Templated values match (unknown). */
+export function selects(selector: Value | undefined, labels: Value | undefined): boolean {
+  if (!isMap(selector) || selector.entries.length === 0) return false;
+  for (const e of selector.entries) {
+    const want = str(e.value);
+    if (isTemplated(e.key) || isTemplated(want)) continue;
+    const have = str(getEntry(labels, e.key)?.value);
+    if (have === undefined) return false;
+    if (have !== want && !isTemplated(have)) return false;
+  }
+  return true;
+}
+
+/** matchLabels + matchExpressions (In / NotIn / Exists / DoesNotExist). */
+function labelSelectorSelects(sel: Value | undefined, labels: Value | undefined): boolean {
+  const ml = get(sel, 'matchLabels');
+  const exprs = items(get(sel, 'matchExpressions'));
+  if ((!isMap(ml) || ml.entries.length === 0) && exprs.length === 0) return isMap(sel) && sel.entries.length === 0 ? true : false;
+  if (isMap(ml) && ml.entries.length > 0 && !selects(ml, labels)) return false;
+  for (const x of exprs) {
+    const key = str(get(x, 'key')) ?? '';
+    const op = str(get(x, 'operator'));
+    const vals = items(get(x, 'values')).map((v) => str(v));
+    const have = str(getEntry(labels, key)?.value);
+    if (op === 'In' && (have === undefined || !vals.includes(have))) return false;
+    if (op === 'NotIn' && have !== undefined && vals.includes(have)) return false;
+    if (op === 'Exists' && have === undefined) return false;
+    if (op === 'DoesNotExist' && have !== undefined) return false;
+  }
+  return true;
+}
+
+export interface WorkloadModel {
+  workloads: Workload[];
+  mesh: MeshDefaults;
+  pdbs: (Selector & { selected: Workload[] })[];
+}
+
+const cache = new WeakMap<ScanModel, WorkloadModel>();
+
+export function workloadModel(scan: ScanModel): WorkloadModel {
+  const hit = cache.get(scan);
+  if (hit) return hit;
+  const all: { obj: K8sObject; doc: DocumentOf<'kubernetes'> }[] = [];
+  for (const doc of scan.ofFormat('kubernetes')) for (const obj of doc.model.objects) all.push({ obj, doc });
+  const of = (k: string) => all.filter((x) => x.obj.kind === k);
+  const sel = (x: { obj: K8sObject; doc: DocumentOf<'kubernetes'> }): Selector => ({ ...x, resource: resourceName(x.obj) });
+
+  const nsInjection = new Map<string, 'istio' | 'linkerd'>();
+  for (const n of of('Namespace')) {
+    if (str(get(n.obj.value, 'metadata', 'labels', 'istio-injection')) === 'enabled' || get(n.obj.value, 'metadata', 'labels', 'istio.io/rev')) nsInjection.set(n.obj.name, 'istio');
+    if (str(get(n.obj.value, 'metadata', 'annotations', 'linkerd.io/inject')) === 'enabled') nsInjection.set(n.obj.name, 'linkerd');
+  }
+  const mesh = findMeshDefaults(scan);
+
+  const workloads: Workload[] = [];
+  for (const x of all) {
+    const kind = x.obj.kind as WorkloadKind;
+    if (!(WORKLOAD_KINDS as readonly string[]).includes(kind)) continue;
+    if (kind === 'Rollout' && !x.obj.apiVersion.startsWith('argoproj.io')) continue;
+    const { meta, spec } = podTemplate(x.obj);
+    if (!isMap(spec)) continue;
+    const containers: Container[] = [];
+    for (const c of items(get(spec, 'initContainers'))) if (isMap(c)) containers.push(containerOf(c, 'initContainers'));
+    for (const c of items(get(spec, 'containers'))) if (isMap(c)) containers.push(containerOf(c, 'containers'));
+    const repE = getEntry(get(x.obj.value, 'spec'), 'replicas');
+    const graceE = getEntry(spec, 'terminationGracePeriodSeconds');
+    const w: Workload = {
+      ...x,
+      kind,
+      name: x.obj.name,
+      namespace: x.obj.namespace,
+      resource: resourceName(x.obj),
+      annotations: isMap(get(x.obj.value, 'metadata', 'annotations')) ? (get(x.obj.value, 'metadata', 'annotations') as MapValue) : undefined,
+      podAnnotations: isMap(get(meta, 'annotations')) ? (get(meta, 'annotations') as MapValue) : undefined,
+      podLabels: isMap(get(meta, 'labels')) ? (get(meta, 'labels') as MapValue) : undefined,
+      podSpec: spec,
+      containers,
+      replicas: ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Rollout'].includes(kind) ? (repE ? intOf(repE.value) : 'unset') : undefined,
+      replicasEntry: repE,
+      grace: graceE ? intOf(graceE.value) : 30,
+      graceEntry: graceE,
+      longRunning: !['Job', 'CronJob', 'Pod'].includes(kind),
+      services: [],
+      frontends: [],
+      pdbs: [],
+      hpas: [],
+    };
+    w.injected = injectedProxyOf(w, mesh, nsInjection);
+    workloads.push(w);
+  }
+
+  // Services → workloads; Ingress / HTTPRoute → Services
+  const services = of('Service').filter((s) => isMap(get(s.obj.value, 'spec', 'selector')));
+  const svcWorkloads = new Map<string, Workload[]>();
+  for (const s of services) {
+    const selector = get(s.obj.value, 'spec', 'selector');
+    for (const w of workloads) {
+      if (nsMatch(s, w) && selects(selector, w.podLabels)) {
+        w.services.push(sel(s));
+        const k = `${s.obj.namespace ?? ''}/${s.obj.name}`;
+        svcWorkloads.set(k, [...(svcWorkloads.get(k) ?? []), w]);
+      }
+    }
+  }
+  const routeTo = (front: { obj: K8sObject; doc: DocumentOf<'kubernetes'> }, svcName: string | undefined, ns: string | undefined) => {
+    if (!svcName) return;
+    for (const s of services) {
+      if (s.obj.name !== svcName) continue;
+      const sameNs = s.obj.namespace !== undefined && ns !== undefined ? s.obj.namespace === ns : dirOf(s.doc.file) === dirOf(front.doc.file);
+      if (!sameNs) continue;
+      for (const w of svcWorkloads.get(`${s.obj.namespace ?? ''}/${s.obj.name}`) ?? [])
+        if (!w.frontends.some((f) => f.obj === front.obj)) w.frontends.push(sel(front));
+    }
+  };
+  for (const ing of of('Ingress')) {
+    const spec = get(ing.obj.value, 'spec');
+    routeTo(ing, str(get(spec, 'defaultBackend', 'service', 'name')) ?? str(get(spec, 'backend', 'serviceName')), ing.obj.namespace);
+    for (const r of items(get(spec, 'rules')))
+      for (const p of items(get(r, 'http', 'paths'))) routeTo(ing, str(get(p, 'backend', 'service', 'name')) ?? str(get(p, 'backend', 'serviceName')), ing.obj.namespace);
+  }
+  for (const kind of ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute']) {
+    for (const rt of of(kind))
+      for (const r of items(get(rt.obj.value, 'spec', 'rules')))
+        for (const b of items(get(r, 'backendRefs'))) {
+          const k = str(get(b, 'kind'));
+          if (k === undefined || k === 'Service') routeTo(rt, str(get(b, 'name')), str(get(b, 'namespace')) ?? rt.obj.namespace);
+        }
+  }
+
+  // PDBs and HPAs
+  const pdbs: WorkloadModel['pdbs'] = [];
+  for (const p of of('PodDisruptionBudget')) {
+    const s = get(p.obj.value, 'spec', 'selector');
+    const selected = workloads.filter((w) => w.longRunning && labelSelectorSelects(s, w.podLabels) && nsMatch(p, w));
+    for (const w of selected) w.pdbs.push(sel(p));
+    pdbs.push({ ...sel(p), selected });
+  }
+  for (const h of of('HorizontalPodAutoscaler')) {
+    const ref = get(h.obj.value, 'spec', 'scaleTargetRef');
+    const w = workloads.find((w) => w.kind === str(get(ref, 'kind')) && w.name === str(get(ref, 'name')) && nsMatch(h, w));
+    if (!w) continue;
+    w.hpas.push(sel(h));
+    const min = get(h.obj.value, 'spec', 'minReplicas');
+    w.hpaMinReplicas = min ? intOf(min) : 1;
+  }
+
+  const model = { workloads, mesh, pdbs };
+  cache.set(scan, model);
+  return model;
+}
+
+/** Replica count as far as known: spec.replicas, else HPA minReplicas, else the default 1. */
+export function replicaCount(w: Workload): number | undefined {
+  if (w.hpaMinReplicas !== undefined) return w.hpaMinReplicas;
+  if (w.replicas === 'unset') return 1;
+  return w.replicas;
+}
+
+/** App containers: regular containers that are not proxies. */
+export function appContainers(w: Workload): Container[] {
+  return w.containers.filter((c) => c.field === 'containers' && !c.proxy);
+}
+
+/**
+ * Containers that serve traffic: app containers declaring ports; if none declares ports, the
+ * `kubectl.kubernetes.io/default-container` or else the first app container.
+ */
+export function servingContainers(w: Workload): Container[] {
+  const apps = appContainers(w);
+  const withPorts = apps.filter((c) => c.ports);
+  if (withPorts.length) return withPorts;
+  const dflt = str(getEntry(w.podAnnotations, 'kubectl.kubernetes.io/default-container')?.value);
+  const d = apps.find((c) => c.name === dflt);
+  return d ? [d] : apps.slice(0, 1);
+}
+
+/** The workload object's span (for `resourceLoc`). */
+export function workloadReport(w: Workload): { resource: string; resourceLoc: Loc; document: DocumentOf<'kubernetes'> } {
+  return { resource: w.resource, resourceLoc: w.obj.loc, document: w.doc };
+}
+
+/** Is `w` a quorum-based store (etcd, ZooKeeper, Consul servers)? Returns the product name. */
+export function quorumStore(w: Workload): string | undefined {
+  if (w.kind !== 'StatefulSet') return undefined;
+  for (const c of appContainers(w)) {
+    const img = c.image ?? '';
+    if (isTemplated(img) && !c.name) continue;
+    const base = img.replace(/[:@].*$/, '').split('/').pop() ?? '';
+    if (/^etcd$/.test(base) || c.name === 'etcd') return 'etcd';
+    if (/^(cp-)?zookeeper$/.test(base) || c.name === 'zookeeper') return 'ZooKeeper';
+    if (/^consul(-enterprise)?$/.test(base) && (c.argv.some((a) => a !== undefined && /-server\b|agent -server/.test(a)) || /server/.test(w.name))) return 'Consul';
+  }
+  return undefined;
+}
+
+/**
+ * Serving evidence: 'service' (a Service in the scan selects it), 'ports' (an app container
+ * declares ports, or the pod has an injected or explicit mesh proxy next to its app), or undefined.
+ */
+export function servingEvidence(w: Workload): 'service' | 'ports' | undefined {
+  if (!w.longRunning) return undefined;
+  if (w.services.length) return 'service';
+  if (appContainers(w).some((c) => c.ports) || w.injected || (w.containers.some((c) => c.proxy) && appContainers(w).length > 0)) return 'ports';
+  return undefined;
+}
