@@ -1,0 +1,97 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseFiles } from '../../engine/testing.js';
+import { allScanners } from '../../scanners/index.js';
+import { ScanModel } from '../../engine/scan-model.js';
+import { parseConfig } from '../../engine/config-load.js';
+import { applySed, imageNameMatches, networkdBased, nodeImages, osFromText } from '../../engine/facts/node-image.js';
+
+async function scanOf(files: Record<string, string>): Promise<ScanModel> {
+  const { documents, files: sf } = await parseFiles(allScanners, files);
+  const cfg = files['faultline.yaml'] ? parseConfig(files['faultline.yaml'], path.resolve('faultline.yaml')) : undefined;
+  return new ScanModel(documents, sf, cfg?.fleet ?? { regions: {} });
+}
+
+function load(root: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(root, { recursive: true })) {
+    try {
+      files[String(f).split(path.sep).join('/')] = readFileSync(path.join(root, String(f)), 'utf8');
+    } catch {
+      /* directory */
+    }
+  }
+  return files;
+}
+
+describe('node-image facts', () => {
+  it('infers the OS honestly', () => {
+    expect(osFromText('ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*')).toMatchObject({ distro: 'ubuntu', version: '22.04', systemd: 249, networkd: true });
+    expect(osFromText('ubuntu-2004-lts')).toMatchObject({ version: '20.04', networkd: false });
+    expect(osFromText('debian-12-amd64-20240101')).toMatchObject({ distro: 'debian', version: '12', networkd: true });
+    expect(osFromText('al2023-ami-2023.4-x86_64')).toMatchObject({ distro: 'amazon-linux', version: '2023', networkd: true });
+    expect(osFromText('amzn2-ami-hvm-*')).toMatchObject({ version: '2', networkd: false });
+    expect(osFromText('my-golden-image-*')).toBeUndefined();
+    expect(networkdBased({ distro: 'gentoo' })).toBeUndefined();
+    expect(networkdBased({ distro: 'gentoo', systemd: 250 })).toBe(true);
+  });
+
+  it('matches image names and applies simple sed scripts', () => {
+    expect(imageNameMatches('ubuntu-k8s-node-jammy', 'ubuntu-k8s-node-jammy')).toBe(true);
+    expect(imageNameMatches('projects/p/global/images/family/ubuntu-k8s-node', 'ubuntu-k8s-node-jammy')).toBe(true);
+    expect(imageNameMatches('ubuntu-k8s-*', 'ubuntu-k8s-node-jammy')).toBe(true);
+    expect(imageNameMatches('other-node', 'ubuntu-k8s-node-jammy')).toBe(false);
+    expect(applySed('apply_updates = no\n', 's/apply_updates = no/apply_updates = yes/')).toBe('apply_updates = yes\n');
+    expect(applySed('a\n', 'y/a/b/')).toBeUndefined();
+  });
+
+  it('models the example fleet: virtual /etc, packages, units, timers, regions, layers', async () => {
+    const scan = await scanOf(load('fixtures/example-fleet'));
+    const images = nodeImages(scan);
+    expect(nodeImages(scan)).toBe(images); // memoised
+    const img = images.find((i) => i.kind === 'packer')!;
+    expect(img.name).toBe('ubuntu-k8s-node-jammy');
+    expect(img.os).toMatchObject({ distro: 'ubuntu', version: '22.04', systemd: 249, networkd: true });
+    expect(img.regions.map((r) => r.region)).toEqual(['us1', 'eu1', 'us3', 'us4', 'us5']);
+    expect([...img.files.keys()].sort()).toEqual(['/etc/apt/apt.conf.d/20auto-upgrades', '/etc/apt/apt.conf.d/51unattended-upgrades-local']);
+    expect(img.files.get('/etc/apt/apt.conf.d/20auto-upgrades')!.chain).toHaveLength(1);
+    expect(img.packages.get('unattended-upgrades')?.state).toBe('installed');
+    expect(img.units.get('unattended-upgrades.service')?.map((a) => a.verb)).toEqual(['stop']);
+    expect(img.unattendedUpgrades.state).toBe('enabled');
+    const t = img.timers.find((x) => x.unit === 'apt-daily-upgrade.timer')!;
+    expect(t).toMatchObject({ service: 'apt-daily-upgrade.service', onCalendar: [{ expr: '*-*-* 6:00' }], randomizedDelaySec: { value: '60m' }, action: 'install', enabled: true, stock: true });
+    expect(t.evidence.file).toBe('images/ubuntu-node/files/20auto-upgrades');
+    expect(img.consumers.map((c) => c.resource).sort()).toEqual([
+      'aws_launch_template.nodes',
+      'azurerm_linux_virtual_machine_scale_set.nodes',
+      'google_compute_instance_template.nodes',
+      'google_compute_instance_template.nodes',
+      'google_compute_instance_template.nodes',
+    ]);
+    const us1 = images.find((i) => i.id.includes('regions/us1'))!;
+    expect(us1).toMatchObject({ kind: 'layer', base: img.id });
+    expect(us1.files.has('/etc/apt/apt.conf.d/99periodic')).toBe(true);
+    expect(us1.regions.map((r) => r.region)).toEqual(['us1']);
+  });
+
+  it('the remediated twin: timers masked, package purged, networkd settings folded', async () => {
+    const scan = await scanOf(load('fixtures/example-fleet-remediated'));
+    const img = nodeImages(scan).find((i) => i.kind === 'packer')!;
+    expect(img.unattendedUpgrades.state).toBe('disabled');
+    expect(img.timers.find((x) => x.unit === 'apt-daily-upgrade.timer')?.enabled).toBe(false);
+    expect(img.networkd.manageForeignRoutes?.value).toBe('no');
+    expect(img.networkd.manageForeignRoutingPolicyRules?.value).toBe('no');
+    expect(img.networkd.files).toEqual(['/etc/systemd/networkd.conf.d/10-cni-foreign-routes.conf']);
+  });
+
+  it('folds timer drop-ins with empty resets', async () => {
+    const pkr = `source "amazon-ebs" "n" {\n  ami_name = "x"\n  source_ami_filter {\n    filters = { name = "ubuntu-noble-24.04-*" }\n  }\n}\nbuild {\n  sources = ["source.amazon-ebs.n"]\n  provisioner "shell" {\n    inline = ["sudo mkdir -p /etc/systemd/system/apt-daily-upgrade.timer.d", "printf '[Timer]\\\\nOnCalendar=\\\\nOnCalendar=Tue 03:00\\\\nRandomizedDelaySec=4h\\\\n' | sudo tee /etc/systemd/system/apt-daily-upgrade.timer.d/override.conf"]\n  }\n}\n`;
+    const scan = await scanOf({ 'n.pkr.hcl': pkr });
+    const t = nodeImages(scan)[0].timers.find((x) => x.unit === 'apt-daily-upgrade.timer')!;
+    expect(t.onCalendar.map((c) => c.expr)).toEqual(['Tue 03:00']);
+    expect(t.randomizedDelaySec?.value).toBe('4h');
+    expect(t.onCalendar[0].loc).toBeDefined();
+    expect(t.stock).toBe(false);
+  });
+});
