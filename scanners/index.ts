@@ -4,6 +4,7 @@
  * extension, shell by shebang) come last.
  */
 import type { Scanner } from '../engine/scanner-api.js';
+import { cdktfScanner } from './cdktf/index.js';
 import { hclScanner } from './hcl/index.js';
 import { systemdScanner } from './systemd/index.js';
 import { dockerfileScanner } from './dockerfile/index.js';
@@ -14,6 +15,8 @@ import { yamlScanner } from './yaml/index.js';
 import { shellScanner } from './shell/index.js';
 
 export const allScanners: readonly Scanner[] = [
+  // before hcl: it owns 'terraform' parsing (TypeScript sources itself, the rest via hcl) and its link must run before hcl's
+  cdktfScanner,
   hclScanner,
   systemdScanner,
   dockerfileScanner,
