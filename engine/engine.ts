@@ -12,7 +12,7 @@ import type { Finding, FindingLocation, Suppression } from './finding.js';
 import { assignFingerprints, baseFingerprint } from './fingerprint.js';
 import { get, isMap, str, type Diagnostic, type Document } from './model.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
-import { detectFormat, FileParse, makeLinkContext, type ParserRegistry } from './parse.js';
+import { detectScanner, FileParse, makeLinkContext, type ParserRegistry } from './parse.js';
 import { decode, looksBinary, readBounded, toSource } from './read.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
 import type { ActiveRule } from './rule-config.js';
@@ -137,8 +137,8 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       const head = bytes.bytes.subarray(0, HEAD_BYTES);
       headText = looksBinary(head) ? '' : headDecoder.decode(head);
     }
-    const format = detectFormat(registry, wf.path, headText);
-    if (!format) {
+    const claim = detectScanner(registry, wf.path, headText);
+    if (!claim) {
       skipped++;
       continue;
     }
@@ -164,7 +164,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     }
     const t0 = Date.now();
     const fp = new FileParse(registry, read.file);
-    fp.parseRoot(format);
+    fp.parseRoot(claim.format, claim.scanner);
     const elapsed = Date.now() - t0;
     if (elapsed > limits.fileTimeBudgetMs) {
       fp.diagnostics.push({

@@ -21,16 +21,21 @@ export function scannerFor(registry: ParserRegistry, format: Format): Scanner | 
   return registry.scanners.find((s) => s.formats.includes(format));
 }
 
-export function detectFormat(registry: ParserRegistry, path: string, head: string): Format | undefined {
+/** The first scanner that claims a file, and the format it claims it as. */
+export function detectScanner(registry: ParserRegistry, path: string, head: string): { scanner: Scanner; format: Format } | undefined {
   for (const s of registry.scanners) {
     try {
       const f = s.detect({ path, head });
-      if (f) return f;
+      if (f) return { scanner: s, format: f };
     } catch {
       /* detection must not throw; treat as no match */
     }
   }
   return undefined;
+}
+
+export function detectFormat(registry: ParserRegistry, path: string, head: string): Format | undefined {
+  return detectScanner(registry, path, head)?.format;
 }
 
 export function detectEmbeddedFormat(registry: ParserRegistry, targetPath: string | undefined, text: string): Format | undefined {
@@ -72,9 +77,12 @@ export class FileParse {
     private readonly idTag = '',
   ) {}
 
-  /** Parse the root file as `format`. */
-  parseRoot(format: Format): Document[] {
-    const scanner = scannerFor(this.registry, format);
+  /**
+   * Parse the root file as `format`, with the scanner that claimed it (two scanners may produce the
+   * same format: CDKTF sources and `.tf` files both become 'terraform' documents).
+   */
+  parseRoot(format: Format, claimedBy?: Scanner): Document[] {
+    const scanner = claimedBy ?? scannerFor(this.registry, format);
     if (!scanner) return [];
     const map = identityMap(this.file.path, this.file.text.length);
     return this.run(scanner, { format, text: this.file.text, map }, 0, () => `${this.file.path}#${this.rootCounter++}`);

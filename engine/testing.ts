@@ -4,7 +4,7 @@
  */
 import type { Diagnostic, Document } from './model.js';
 import { DEFAULT_LIMITS, type Limits, type Scanner } from './scanner-api.js';
-import { detectFormat, FileParse, makeLinkContext, type ParserRegistry } from './parse.js';
+import { detectScanner, FileParse, makeLinkContext, type ParserRegistry } from './parse.js';
 import { makeSourceFile, type SourceFile } from './source.js';
 
 export interface ParsedFiles {
@@ -29,10 +29,10 @@ export async function parseFiles(
   const documents: Document[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const f of sources.values()) {
-    const format = detectFormat(registry, f.path, f.text.slice(0, 4096));
-    if (!format) continue;
+    const claim = detectScanner(registry, f.path, f.text.slice(0, 4096));
+    if (!claim) continue;
     const fp = new FileParse(registry, f);
-    fp.parseRoot(format);
+    fp.parseRoot(claim.format, claim.scanner);
     documents.push(...fp.documents);
     diagnostics.push(...fp.diagnostics);
   }
