@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AptItem, AptModel } from '../../../engine/model.js';
 import { parseFiles } from '../../../engine/testing.js';
 import { aptBoolean, aptFind, aptFindList, aptScanner } from '../../../scanners/apt/index.js';
-import { at, docsOf, fakeEmbedder, src } from './harness.js';
+import { at, docsOf, fakeEmbedder, src } from '../../helpers/embed-harness.js';
 
 const detect = (path: string, head = 'APT::Periodic::Update-Package-Lists "1";\n') => aptScanner.detect({ path, head });
 

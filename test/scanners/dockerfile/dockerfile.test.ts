@@ -5,7 +5,7 @@ import { parseFiles } from '../../../engine/testing.js';
 import { aptScanner } from '../../../scanners/apt/index.js';
 import { dockerfileScanner, lexWords, parseHeredocWord, shellScriptIndex } from '../../../scanners/dockerfile/index.js';
 import { systemdScanner } from '../../../scanners/systemd/index.js';
-import { at, docsOf, fakeEmbedder, fakeShell, type Recorded, src } from './harness.js';
+import { at, docsOf, fakeEmbedder, fakeShell, type Recorded, src } from '../../helpers/embed-harness.js';
 
 const detect = (path: string) => dockerfileScanner.detect({ path, head: 'FROM x\n' });
 

@@ -3,7 +3,7 @@ import type { PreseedModel } from '../../../engine/model.js';
 import { mapSpan } from '../../../engine/offset-map.js';
 import { parseFiles } from '../../../engine/testing.js';
 import { preseedScanner } from '../../../scanners/preseed/index.js';
-import { at, docsOf, fakeEmbedder, fakeShell, type Recorded, src } from './harness.js';
+import { at, docsOf, fakeEmbedder, fakeShell, type Recorded, src } from '../../helpers/embed-harness.js';
 
 const detect = (path: string, head = 'd-i debian-installer/locale string en_US\n') => preseedScanner.detect({ path, head });
 

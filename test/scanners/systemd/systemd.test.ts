@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { UnitModel } from '../../../engine/model.js';
 import { parseFiles } from '../../../engine/testing.js';
 import { systemdScanner, unitBoolean, unitEntries, unitValue, unitValues } from '../../../scanners/systemd/index.js';
-import { at, diags, docsOf, fakeEmbedder, src } from './harness.js';
+import { at, diags, docsOf, fakeEmbedder, src } from '../../helpers/embed-harness.js';
 
 const detect = (path: string, head = '[Unit]\nDescription=x\n') => systemdScanner.detect({ path, head });
 

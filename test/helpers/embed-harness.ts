@@ -3,11 +3,11 @@
  * embedded text has a non-trivial offset map), a fake shell scanner that records what it is
  * given, and position helpers.
  */
-import type { Diagnostic, Document, DocumentOf, Format, Origin } from '../../../engine/model.js';
-import { composeMaps, mapSpan, MappedTextBuilder, type OffsetMap } from '../../../engine/offset-map.js';
-import type { Scanner } from '../../../engine/scanner-api.js';
-import { type Loc, rangeOf } from '../../../engine/source.js';
-import type { ParsedFiles } from '../../../engine/testing.js';
+import type { Diagnostic, Document, DocumentOf, Format, Origin } from '../../engine/model.js';
+import { composeMaps, mapSpan, MappedTextBuilder, type OffsetMap } from '../../engine/offset-map.js';
+import type { Scanner } from '../../engine/scanner-api.js';
+import { type Loc, rangeOf } from '../../engine/source.js';
+import type { ParsedFiles } from '../../engine/testing.js';
 
 export interface Recorded {
   id: string;
