@@ -81,6 +81,16 @@ export function mapSpan(map: OffsetMap, start: number, end: number): Loc {
 }
 
 /**
+ * Two-step mapping: a span of a text built from another text (`inner` maps built → source offsets,
+ * e.g. a logical line with continuations joined), and that source's own map to the root (`outer`).
+ */
+export function mapSpanVia(inner: OffsetMap, outer: OffsetMap, start: number, end: number): Loc {
+  const a = mapOffset(inner, start, 'start');
+  const b = end > start ? Math.max(a, mapOffset(inner, end, 'end')) : a;
+  return mapSpan(outer, a, b);
+}
+
+/**
  * Restrict a map to the inner slice `[start, end)` of its document and rebase it so that inner
  * offset `start` becomes 0. Used when a child document is a verbatim slice of its parent.
  */

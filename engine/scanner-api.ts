@@ -115,3 +115,21 @@ export interface LinkContext {
   /** All source files read in this scan, by repo-relative path. */
   files: ReadonlyMap<string, SourceFile>;
 }
+
+/** Where a parser reports problems; the engine fills in the file. */
+export type DiagnosticSink = (d: Omit<Diagnostic, 'file'>) => void;
+
+/**
+ * A sink that passes at most `max` diagnostics of one document to the context, then one line saying
+ * the rest were dropped: a file with ten thousand broken lines stays readable.
+ */
+export function limitDiagnostics(ctx: Pick<ParseContext, 'diagnostic'>, max = 100): DiagnosticSink {
+  let n = 0;
+  return (d) => {
+    n++;
+    if (n <= max) ctx.diagnostic(d);
+    else if (n === max + 1) {
+      ctx.diagnostic({ severity: 'info', code: 'parse-error', message: `more than ${max} problems in this document; the rest are not reported`, loc: d.loc });
+    }
+  };
+}

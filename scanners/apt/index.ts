@@ -5,25 +5,14 @@
 import type { AptItem, AptModel, Document, DocumentOf } from '../../engine/model.js';
 import { mapSpan } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { limitDiagnostics } from '../../engine/scanner-api.js';
 import { aptIgnoresName, classifyAptPath, sniffApt, TEMPLATE_SUFFIX } from './detect.js';
-import { parseAptText, type DiagnosticSink } from './parse.js';
+import { parseAptText } from './parse.js';
 
 export { aptIgnoresName, classifyAptPath, sniffApt } from './detect.js';
 export { parseAptText } from './parse.js';
 export { aptBoolean, aptFind, aptFindList, type AptSet } from './helpers.js';
 
-const MAX_DIAGNOSTICS = 100;
-
-function limitedSink(ctx: ParseContext): DiagnosticSink {
-  let n = 0;
-  return (d) => {
-    n++;
-    if (n <= MAX_DIAGNOSTICS) ctx.diagnostic(d);
-    else if (n === MAX_DIAGNOSTICS + 1) {
-      ctx.diagnostic({ severity: 'info', code: 'parse-error', message: `more than ${MAX_DIAGNOSTICS} problems in this document; the rest are not reported`, loc: d.loc });
-    }
-  };
-}
 
 export const aptScanner: Scanner = {
   name: 'apt',
@@ -41,7 +30,7 @@ export const aptScanner: Scanner = {
   },
 
   parse(input: ParseInput, ctx: ParseContext): Document[] {
-    const sink = limitedSink(ctx);
+    const sink = limitDiagnostics(ctx);
     const docLoc = mapSpan(input.map, 0, input.text.length);
     const parsed = parseAptText(input.text, input.map, sink);
     // A fragment written into apt.conf.d under a name apt skips never takes effect.

@@ -20,10 +20,11 @@
  * is kept as text, and lines that are template directives (`{% ... %}`, `{# ... #}`) are skipped.
  */
 import type { AptItem, Diagnostic } from '../../engine/model.js';
-import { MappedTextBuilder, mapOffset, mapSpan, type OffsetMap } from '../../engine/offset-map.js';
+import { MappedTextBuilder, mapOffset, mapSpan, type OffsetMap, mapSpanVia } from '../../engine/offset-map.js';
 import type { Loc } from '../../engine/source.js';
 
-export type DiagnosticSink = (d: Omit<Diagnostic, 'file'>) => void;
+export type { DiagnosticSink } from '../../engine/scanner-api.js';
+import type { DiagnosticSink } from '../../engine/scanner-api.js';
 
 export interface ParsedApt {
   items: AptItem[];
@@ -117,11 +118,6 @@ function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
-function spanVia(inner: OffsetMap, outer: OffsetMap, s: number, e: number): Loc {
-  const a = mapOffset(inner, s, 'start');
-  const b = e > s ? Math.max(a, mapOffset(inner, e, 'end')) : a;
-  return mapSpan(outer, a, b);
-}
 
 function clip(s: string, n = 60): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
@@ -164,7 +160,7 @@ export function parseAptText(text: string, map: OffsetMap, diag: DiagnosticSink)
     const built = lb.build();
     lb = new MappedTextBuilder(map.file, [0, 0]);
     const L = built.text;
-    const span = (s: number, e: number) => spanVia(built.map, map, s, e);
+    const span = (s: number, e: number) => mapSpanVia(built.map, map, s, e);
     if (term === '{' && L.length === 0) {
       diag({ severity: 'error', code: 'parse-error', message: 'syntax error: block starts with no name (apt refuses this file)', loc: root(termAt, termAt + 1) });
       stack.push({ parentTag, openLoc: root(termAt, termAt + 1) });
@@ -405,7 +401,7 @@ export function parseAptText(text: string, map: OffsetMap, diag: DiagnosticSink)
       severity: 'error',
       code: 'parse-error',
       message: `syntax error: '${clip(built.text)}' is not terminated by ';' at end of file (apt refuses this file)`,
-      loc: spanVia(built.map, map, 0, built.text.length),
+      loc: mapSpanVia(built.map, map, 0, built.text.length),
     });
   }
   if (inComment) {

@@ -10,23 +10,12 @@
 import type { Document, DocumentOf } from '../../engine/model.js';
 import { composeMaps, identityMap, mapSpan } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { limitDiagnostics } from '../../engine/scanner-api.js';
 import { positionAt } from '../../engine/source.js';
-import { dequote, parseDockerfileText, type DiagnosticSink } from './parse.js';
+import { dequote, parseDockerfileText } from './parse.js';
 
 export { dequote, KNOWN_INSTRUCTIONS, lexWords, parseDockerfileText, parseHeredocWord, shellScriptIndex } from './parse.js';
 
-const MAX_DIAGNOSTICS = 100;
-
-function limitedSink(ctx: ParseContext): DiagnosticSink {
-  let n = 0;
-  return (d) => {
-    n++;
-    if (n <= MAX_DIAGNOSTICS) ctx.diagnostic(d);
-    else if (n === MAX_DIAGNOSTICS + 1) {
-      ctx.diagnostic({ severity: 'info', code: 'parse-error', message: `more than ${MAX_DIAGNOSTICS} problems in this document; the rest are not reported`, loc: d.loc });
-    }
-  };
-}
 
 /** `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`, `Containerfile`, `Containerfile.*`. */
 export function isDockerfilePath(path: string): boolean {
@@ -71,7 +60,7 @@ export const dockerfileScanner: Scanner = {
   },
 
   parse(input: ParseInput, ctx: ParseContext): Document[] {
-    const parsed = parseDockerfileText(input.text, input.map, limitedSink(ctx));
+    const parsed = parseDockerfileText(input.text, input.map, limitDiagnostics(ctx));
     const doc: DocumentOf<'dockerfile'> = {
       id: ctx.nextId(),
       format: 'dockerfile',

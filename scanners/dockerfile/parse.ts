@@ -22,10 +22,11 @@
  * bodies with the path they are written to.
  */
 import type { Diagnostic, DockerInstruction, DockerModel } from '../../engine/model.js';
-import { MappedTextBuilder, mapOffset, mapSpan, type OffsetMap } from '../../engine/offset-map.js';
+import { MappedTextBuilder, mapOffset, mapSpan, type OffsetMap, mapSpanVia } from '../../engine/offset-map.js';
 import type { Loc } from '../../engine/source.js';
 
-export type DiagnosticSink = (d: Omit<Diagnostic, 'file'>) => void;
+export type { DiagnosticSink } from '../../engine/scanner-api.js';
+import type { DiagnosticSink } from '../../engine/scanner-api.js';
 
 export const KNOWN_INSTRUCTIONS = [
   'ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL',
@@ -90,11 +91,6 @@ function clip(s: string, n = 60): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
 }
 
-function spanVia(inner: OffsetMap, outer: OffsetMap, s: number, e: number): Loc {
-  const a = mapOffset(inner, s, 'start');
-  const b = e > s ? Math.max(a, mapOffset(inner, e, 'end')) : a;
-  return mapSpan(outer, a, b);
-}
 
 /** Append `src[x, y)` to `b`, keeping the mapping of `srcMap` (src offsets → outer offsets). */
 export function appendMapped(b: MappedTextBuilder, src: string, srcMap: OffsetMap, x: number, y: number): void {
@@ -389,7 +385,7 @@ export function parseDockerfileText(text: string, map: OffsetMap, diag: Diagnost
     }
     const T = b.build();
     const t = T.text;
-    const tSpan = (x: number, y: number) => spanVia(T.map, map, x, y);
+    const tSpan = (x: number, y: number) => mapSpanVia(T.map, map, x, y);
     let tEnd = t.length;
     while (tEnd > 0 && isSpaceU(t.charCodeAt(tEnd - 1))) tEnd--;
     if (tEnd === 0) {

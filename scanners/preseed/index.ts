@@ -6,25 +6,14 @@
 import type { Document, DocumentOf, PreseedModel } from '../../engine/model.js';
 import { composeMaps, mapSpan, sliceMap } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
-import { parsePreseedText, PRESEED_TYPES, type DiagnosticSink } from './parse.js';
+import { limitDiagnostics } from '../../engine/scanner-api.js';
+import { parsePreseedText, PRESEED_TYPES } from './parse.js';
 
 export { parsePreseedText, PRESEED_TYPES } from './parse.js';
 
 /** Questions whose value is a shell command run by the installer. */
 export const PRESEED_COMMAND_QUESTIONS = ['preseed/late_command', 'preseed/early_command', 'partman/early_command', 'ubiquity/success_command'];
 
-const MAX_DIAGNOSTICS = 100;
-
-function limitedSink(ctx: ParseContext): DiagnosticSink {
-  let n = 0;
-  return (d) => {
-    n++;
-    if (n <= MAX_DIAGNOSTICS) ctx.diagnostic(d);
-    else if (n === MAX_DIAGNOSTICS + 1) {
-      ctx.diagnostic({ severity: 'info', code: 'parse-error', message: `more than ${MAX_DIAGNOSTICS} problems in this document; the rest are not reported`, loc: d.loc });
-    }
-  };
-}
 
 const TYPES = PRESEED_TYPES.join('|');
 /** `owner question type [value]`, the question being a debconf name (`owner/name`). */
@@ -92,7 +81,7 @@ export const preseedScanner: Scanner = {
   },
 
   parse(input: ParseInput, ctx: ParseContext): Document[] {
-    const parsed = parsePreseedText(input.text, input.map, limitedSink(ctx));
+    const parsed = parsePreseedText(input.text, input.map, limitDiagnostics(ctx));
     const model: PreseedModel = { entries: parsed.lines.map((l) => l.entry), comments: parsed.comments };
     const doc: DocumentOf<'preseed'> = {
       id: ctx.nextId(),

@@ -15,10 +15,11 @@
  *   debconf-set-selections does.
  */
 import type { Diagnostic, PreseedEntry } from '../../engine/model.js';
-import { MappedTextBuilder, mapOffset, mapSpan, type OffsetMap } from '../../engine/offset-map.js';
+import { MappedTextBuilder, mapOffset, mapSpan, type OffsetMap, mapSpanVia } from '../../engine/offset-map.js';
 import type { Loc } from '../../engine/source.js';
 
-export type DiagnosticSink = (d: Omit<Diagnostic, 'file'>) => void;
+export type { DiagnosticSink } from '../../engine/scanner-api.js';
+import type { DiagnosticSink } from '../../engine/scanner-api.js';
 
 /** Types debconf-set-selections accepts (`seen` sets the seen flag instead of a value; `error` is cdebconf's). */
 export const PRESEED_TYPES = ['string', 'boolean', 'select', 'multiselect', 'note', 'password', 'text', 'title', 'error', 'seen'] as const;
@@ -41,11 +42,6 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 11 || c === 12 || c === 13;
 }
 
-function spanVia(inner: OffsetMap, outer: OffsetMap, s: number, e: number): Loc {
-  const a = mapOffset(inner, s, 'start');
-  const b = e > s ? Math.max(a, mapOffset(inner, e, 'end')) : a;
-  return mapSpan(outer, a, b);
-}
 
 function clip(s: string, n = 60): string {
   return s.length > n ? `${s.slice(0, n)}…` : s;
@@ -85,7 +81,7 @@ export function parsePreseedText(text: string, map: OffsetMap, diag: DiagnosticS
     b.verbatim(text.slice(s, e), s);
     const line = b.build();
     const L = line.text;
-    const span = (x: number, y: number) => spanVia(line.map, map, x, y);
+    const span = (x: number, y: number) => mapSpanVia(line.map, map, x, y);
 
     let i = 0;
     while (i < L.length && isBlank(L.charCodeAt(i))) i++;
