@@ -52,14 +52,14 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
+      - id: faultline
+        uses: faultline-dev/faultline@v${packageVersion()}
         with:
-          node-version: 20
-      - run: npx --yes faultline scan . --format sarif --output faultline.sarif --format text
+          category: faultline
       - uses: github/codeql-action/upload-sarif@v3
-        if: always()
+        if: always() && steps.faultline.outputs.sarif-file != ''
         with:
-          sarif_file: faultline.sarif
+          sarif_file: \${{ steps.faultline.outputs.sarif-file }}
           category: faultline
 `;
 

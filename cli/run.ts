@@ -1,7 +1,7 @@
 /**
  * Command implementations, with injectable I/O so tests run them in-process.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, findConfig, loadConfig } from '../engine/config-load.js';
@@ -16,16 +16,29 @@ import { toPosix } from '../engine/walker.js';
 import { allScanners } from '../scanners/index.js';
 import { builtinRules } from '../rules/index.js';
 import { loadPlugins } from './plugins.js';
-import { reporters, shouldColor, type ReportFormat } from '../reports/index.js';
+import { REPORT_FORMATS, shouldColor } from '../reports/index.js';
+import type { ScanResult } from '../engine/result.js';
+import type { HtmlOptions } from '../reports/html.js';
+import {
+  UsageError,
+  applyBaseline,
+  checkFormats,
+  emit,
+  fleetAttribution,
+  loadTrend,
+  mergeJsonReports,
+  parseShard,
+  progressBar,
+  readJsonReport,
+  shardUnits,
+  summaryLine,
+  type Io,
+} from './outputs.js';
+import { auditCommand } from './audit.js';
 import { catalogMarkdown, catalogText } from './catalog.js';
 import { initProject } from './init.js';
 
-export interface Io {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
+export type { Io };
 
 const HELP = `faultline — find the configuration that can take down every region at once
 
@@ -35,10 +48,14 @@ Usage:
                                         list the rule catalog
   faultline explain <RULE>              show a rule's documentation (ID or name)
   faultline init [--force]              write a starter faultline.yaml, pre-commit config and CI workflow
+  faultline audit [paths...] [--inventory fleet.yaml] [options]
+                                        audit many repositories/directories into one report
+  faultline merge <a.json> <b.json>... [options]
+                                        combine JSON results (shards, runs) into one report
   faultline --version | --help
 
 Scan options:
-  -f, --format <fmt>       text (default), json, sarif${'' /* more formats register in reports/ */}; repeatable
+  -f, --format <fmt>       ${REPORT_FORMATS.join(', ')} (default text); repeatable
   -o, --output <file>      write the matching --format to a file (paired in order); repeatable
       --fail-on <sev>      exit 1 when an unsuppressed finding is at or above: error (default), warning, info, never
   -c, --config <file>      faultline.yaml to use (default: found upward from the first path)
@@ -49,6 +66,9 @@ Scan options:
                            write every current finding to a baseline file (exit 0)
       --changed            the paths are changed files: scan the whole root for context, report only
                            findings that touch these files (pre-commit mode)
+      --shard <K/N>        scan only the K-th of N shards (top-level units, by hash of their path)
+      --compare <file>     previous JSON report: the HTML report shows new, fixed and unchanged findings
+      --title <text>       HTML report title
       --rule <id>          run only this rule (repeatable)
       --skip-rule <id>     do not run this rule (repeatable)
       --include-suppressed list suppressed findings in SARIF/JSON outputs too
@@ -75,11 +95,13 @@ const SCAN_OPTIONS = {
   color: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
+  shard: { type: 'string' },
+  compare: { type: 'string' },
+  title: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
-class UsageError extends Error {}
 
-function gitTop(start: string): string | undefined {
+export function gitTop(start: string): string | undefined {
   let dir = path.resolve(start);
   for (;;) {
     if (existsSync(path.join(dir, '.git'))) return dir;
@@ -90,7 +112,7 @@ function gitTop(start: string): string | undefined {
 }
 
 /** Globs in faultline.yaml are relative to the config file's directory; the engine wants root-relative ones. */
-function rebaseConfigGlobs(config: FaultlineConfig, root: string): void {
+export function rebaseConfigGlobs(config: FaultlineConfig, root: string): void {
   if (!config.source) return;
   const prefix = toPosix(path.relative(root, path.dirname(config.source)));
   if (!prefix || prefix.startsWith('..')) return;
@@ -102,12 +124,14 @@ function rebaseConfigGlobs(config: FaultlineConfig, root: string): void {
   for (const c of Object.values(config.fleet.clusters ?? {})) if (c.paths) c.paths = c.paths.map(rebase);
 }
 
-async function catalog(config: FaultlineConfig): Promise<Rule<Record<string, unknown>>[]> {
+export async function catalog(config: FaultlineConfig): Promise<Rule<Record<string, unknown>>[]> {
   const plugins = await loadPlugins(config.plugins, config.policies);
   const rules = [...builtinRules, ...plugins];
   validateCatalog(rules);
   return rules;
 }
+
+export { SCAN_OPTIONS, HELP };
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const write = (s: string) => io.stdout.write(s);
@@ -123,6 +147,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     if (cmd === 'scan') return await scanCommand(rest, io);
+    if (cmd === 'audit') return await auditCommand(rest, io);
+    if (cmd === 'merge') return await mergeCommand(rest, io);
     if (cmd === 'rules') {
       const { values } = parseArgs({ args: rest, options: { format: { type: 'string', short: 'f' }, config: { type: 'string', short: 'c' } }, allowPositionals: false });
       const cfgPath = values.config ?? findConfig(io.cwd);
@@ -167,46 +193,55 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-async function scanCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: SCAN_OPTIONS, allowPositionals: true });
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
-  const formats = (values.format ?? ['text']) as string[];
-  const outputs = (values.output ?? []) as string[];
-  for (const f of formats) if (!(f in reporters)) throw new UsageError(`unknown --format '${f}' (one of: ${Object.keys(reporters).join(', ')})`);
-  if (outputs.length > formats.length) throw new UsageError('more --output files than --format values (they pair in order)');
-  if (formats.length - outputs.length > 1) throw new UsageError('only one --format can go to stdout; give the others an --output file');
+export type ScanValues = ReturnType<typeof parseScanArgs>['values'];
 
+export function parseScanArgs(args: string[]) {
+  return parseArgs({ args, options: SCAN_OPTIONS, allowPositionals: true });
+}
+
+export function failOnOf(raw: string | undefined, config: FaultlineConfig): Severity | 'never' {
+  const failOnRaw = raw ?? config.failOn ?? 'error';
+  if (![...SEVERITIES, 'never'].includes(failOnRaw)) throw new UsageError(`--fail-on must be one of error, warning, info, never (got '${failOnRaw}')`);
+  return failOnRaw as Severity | 'never';
+}
+
+export interface ScanRun {
+  result: ScanResult;
+  config: FaultlineConfig;
+  failOn: Severity | 'never';
+}
+
+/** One analysis of one root: config, rules, baseline, changed-files and shard selection. */
+export async function scanRoot(
+  values: ScanValues,
+  io: Io,
+  root: string,
+  targets: string[],
+  progress?: (done: number, total: number, file: string) => void,
+): Promise<ScanRun> {
   const cwd = io.cwd;
-  const targets = (positionals.length ? positionals : ['.']).map((p) => path.resolve(cwd, p));
-  const root = path.resolve(cwd, values.root ?? gitTop(cwd) ?? cwd);
-  for (const t of targets) {
-    const rel = path.relative(root, t);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`${t} is outside the scan root ${root} (use --root)`);
-    if (!existsSync(t)) throw new UsageError(`no such file or directory: ${path.relative(cwd, t) || t}`);
-  }
   const firstDir = statSync(targets[0]).isDirectory() ? targets[0] : path.dirname(targets[0]);
   const cfgFile = values.config ? path.resolve(cwd, values.config) : findConfig(firstDir);
   const config = cfgFile ? loadConfig(cfgFile) : defaultConfig();
   rebaseConfigGlobs(config, root);
-
-  const failOnRaw = values['fail-on'] ?? config.failOn ?? 'error';
-  if (![...SEVERITIES, 'never'].includes(failOnRaw)) throw new UsageError(`--fail-on must be one of error, warning, info, never (got '${failOnRaw}')`);
-  const failOn = failOnRaw as Severity | 'never';
+  const failOn = failOnOf(values['fail-on'], config);
 
   const rules = await catalog(config);
   const active = configureRules(rules, config, { only: values.rule as string[] | undefined, skip: values['skip-rule'] as string[] | undefined });
   let baseline: Baseline | undefined;
   if (values.baseline) baseline = loadBaseline(path.resolve(cwd, values.baseline));
 
+  const shard = parseShard(values.shard);
+  if (shard && values.changed) throw new UsageError('--shard and --changed cannot be combined');
+  let scanTargets = targets;
+  if (shard) {
+    scanTargets = shardUnits(root, targets, shard).units;
+    if (scanTargets.length === 0) return { result: emptyResult(root, failOn, active.map((r) => r.meta)), config, failOn };
+  }
   const changed = values.changed ? new Set(targets.map((t) => toPosix(path.relative(root, t)))) : undefined;
-  const showProgress = !values.quiet && io.stderr.isTTY === true;
-  let lastDraw = 0;
   const { result } = await runScan({
     root,
-    targets: changed ? [root] : targets,
+    targets: changed ? [root] : scanTargets,
     config,
     scanners: allScanners,
     rules: active,
@@ -215,18 +250,69 @@ async function scanCommand(args: string[], io: Io): Promise<number> {
     reportPaths: changed,
     version: packageVersion(),
     failOn,
-    onProgress: showProgress
-      ? (done, total) => {
-          const now = Date.now();
-          if (now - lastDraw < 100 && done !== total) return;
-          lastDraw = now;
-          const width = 24;
-          const filled = Math.round((done / Math.max(1, total)) * width);
-          io.stderr.write(`\r\x1b[2Kscanning [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} files`);
-          if (done === total) io.stderr.write('\r\x1b[2K');
-        }
-      : undefined,
+    onProgress: progress,
   });
+  return { result, config, failOn };
+}
+
+function emptyResult(root: string, failOn: Severity | 'never', rules: ScanResult['rules']): ScanResult {
+  const now = new Date().toISOString();
+  return {
+    tool: { name: 'faultline', version: packageVersion(), informationUri: 'https://github.com/faultline-dev/faultline' },
+    root,
+    startedAt: now,
+    finishedAt: now,
+    findings: [],
+    diagnostics: [],
+    rules,
+    stats: { filesSeen: 0, filesScanned: 0, filesSkipped: 0, documents: 0, embeddedDocuments: 0, durationMs: 0, findingsBySeverity: { error: 0, warning: 0, info: 0 }, suppressed: 0 },
+    failOn,
+  };
+}
+
+/** Write the outputs, the summary line and compute the exit code — the same for scan, audit and merge. */
+export function finish(result: ScanResult, values: ScanValues, io: Io, extra: HtmlOptions = {}): number {
+  const formats = (values.format ?? ['text']) as string[];
+  const outputs = (values.output ?? []) as string[];
+  const color = values['no-color'] ? false : values.color ? true : shouldColor(io.stdout, io.env);
+  const trend = values.compare ? loadTrend(path.resolve(io.cwd, values.compare), values.compare, result) : undefined;
+  emit(result, io, {
+    formats,
+    outputs,
+    color,
+    category: values.category,
+    includeSuppressed: values['include-suppressed'] ?? false,
+    title: values.title,
+    trend,
+    ...extra,
+  });
+  if (!values.quiet && outputs.length === formats.length) io.stderr.write(summaryLine(result));
+  const incomplete = result.diagnostics.some((d) => d.code === 'internal-error');
+  if (incomplete) {
+    io.stderr.write('faultline: the scan did not complete (internal errors above); exit 2\n');
+    return 2;
+  }
+  return failsThreshold(result.findings, result.failOn) ? 1 : 0;
+}
+
+async function scanCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseScanArgs(args);
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  checkFormats((values.format ?? ['text']) as string[], (values.output ?? []) as string[]);
+  const cwd = io.cwd;
+  const targets = (positionals.length ? positionals : ['.']).map((p) => path.resolve(cwd, p));
+  const root = path.resolve(cwd, values.root ?? gitTop(cwd) ?? cwd);
+  for (const t of targets) {
+    const rel = path.relative(root, t);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`${t} is outside the scan root ${root} (use --root)`);
+    if (!existsSync(t)) throw new UsageError(`no such file or directory: ${path.relative(cwd, t) || t}`);
+  }
+  if (values.compare && !existsSync(path.resolve(cwd, values.compare))) throw new UsageError(`--compare: no such file: ${values.compare}`);
+  const bar = progressBar(io, !values.quiet, 'scanning');
+  const { result, config } = await scanRoot(values, io, root, targets, bar ? (d, t) => bar(d, t, 'files') : undefined);
 
   if (values['write-baseline']) {
     const file = path.resolve(cwd, values['write-baseline']);
@@ -235,30 +321,28 @@ async function scanCommand(args: string[], io: Io): Promise<number> {
     if (!values.quiet) io.stderr.write(`faultline: wrote ${Object.keys(b.findings).length} findings to ${path.relative(cwd, file) || file}\n`);
     return 0;
   }
+  return finish(result, values, io, { attribute: fleetAttribution(config) });
+}
 
-  const color = values['no-color'] ? false : values.color ? true : shouldColor(io.stdout, io.env);
-  formats.forEach((fmt, i) => {
-    const text = reporters[fmt as ReportFormat](result, {
-      category: values.category,
-      includeSuppressed: values['include-suppressed'] ?? false,
-      color: outputs[i] ? false : color,
-    });
-    if (outputs[i]) {
-      const out = path.resolve(cwd, outputs[i]);
-      mkdirSync(path.dirname(out), { recursive: true });
-      writeFileSync(out, text);
-    } else io.stdout.write(text);
-  });
-  if (!values.quiet && outputs.length === formats.length) {
-    const s = result.stats;
-    io.stderr.write(
-      `faultline: ${s.findingsBySeverity.error} errors, ${s.findingsBySeverity.warning} warnings, ${s.findingsBySeverity.info} info, ${s.suppressed} suppressed in ${s.filesScanned} files\n`,
-    );
+async function mergeCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseScanArgs(args);
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
   }
-  const incomplete = result.diagnostics.some((d) => d.code === 'internal-error');
-  if (incomplete) {
-    io.stderr.write('faultline: the scan did not complete (internal errors above); exit 2\n');
-    return 2;
-  }
-  return failsThreshold(result.findings, failOn) ? 1 : 0;
+  if (positionals.length === 0) throw new UsageError('merge: name the JSON reports to combine, e.g. faultline merge shard-*.json --format html -o fleet.html');
+  checkFormats((values.format ?? ['text']) as string[], (values.output ?? []) as string[]);
+  for (const bad of ['changed', 'shard', 'write-baseline', 'rule', 'skip-rule'] as const)
+    if (values[bad] !== undefined) throw new UsageError(`merge: --${bad} applies to scan, not to merge`);
+  const cwd = io.cwd;
+  const root = path.resolve(cwd, values.root ?? gitTop(cwd) ?? cwd);
+  const cfgFile = values.config ? path.resolve(cwd, values.config) : findConfig(root);
+  const config = cfgFile ? loadConfig(cfgFile) : defaultConfig();
+  rebaseConfigGlobs(config, root);
+  const reports = positionals.map((p) => readJsonReport(path.resolve(cwd, p)));
+  const rules = await catalog(config);
+  const metas = [...rules.map((r) => r.meta), ...META_RULES];
+  const result = mergeJsonReports(reports, metas, root, values['fail-on'] !== undefined ? failOnOf(values['fail-on'], config) : undefined);
+  if (values.baseline) applyBaseline(result, loadBaseline(path.resolve(cwd, values.baseline)), values.baseline);
+  return finish(result, values, io, { attribute: fleetAttribution(config) });
 }

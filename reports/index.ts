@@ -7,14 +7,24 @@ import type { Reporter } from '../engine/result.js';
 import { renderJson } from './json.js';
 import { renderSarif } from './sarif.js';
 import { renderText } from './text.js';
+import { renderGitlab } from './gitlab.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+import { renderHtml } from './html.js';
+import { renderAnnotations } from './annotations.js';
 
-export const REPORT_FORMATS = ['text', 'json', 'sarif'] as const;
+export const REPORT_FORMATS = ['text', 'json', 'sarif', 'gitlab', 'junit', 'markdown', 'html', 'github'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export const reporters: Record<ReportFormat, Reporter> = {
   text: renderText,
   json: renderJson,
   sarif: renderSarif,
+  gitlab: renderGitlab,
+  junit: renderJunit,
+  markdown: renderMarkdown,
+  html: renderHtml,
+  github: renderAnnotations,
 };
 
 /** Conventional file extension per format (for `--output` defaults). */
@@ -22,6 +32,11 @@ export const REPORT_EXTENSIONS: Record<ReportFormat, string> = {
   text: '.txt',
   json: '.json',
   sarif: '.sarif',
+  gitlab: '.gitlab.json',
+  junit: '.junit.xml',
+  markdown: '.md',
+  html: '.html',
+  github: '.txt',
 };
 
 export function isReportFormat(name: string): name is ReportFormat {
@@ -34,4 +49,4 @@ export function getReporter(name: string): Reporter | undefined {
 }
 
 export { shouldColor } from './text.js';
-export { renderText, renderJson, renderSarif };
+export { renderText, renderJson, renderSarif, renderGitlab, renderJunit, renderMarkdown, renderHtml, renderAnnotations };
