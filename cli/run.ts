@@ -72,6 +72,8 @@ Scan options:
       --rule <id>          run only this rule (repeatable)
       --skip-rule <id>     do not run this rule (repeatable)
       --include-suppressed list suppressed findings in SARIF/JSON outputs too
+      --allow-plugins      load the rule plugins (JavaScript) listed in faultline.yaml; without it a
+                           config with plugins is an error (FAULTLINE_ALLOW_PLUGINS=1 does the same)
       --no-color           never colour the text output (NO_COLOR is honoured too)
   -q, --quiet              no progress, no summary on stderr
 
@@ -94,6 +96,7 @@ const SCAN_OPTIONS = {
   'no-color': { type: 'boolean' },
   color: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
+  'allow-plugins': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   shard: { type: 'string' },
   compare: { type: 'string' },
@@ -124,7 +127,24 @@ export function rebaseConfigGlobs(config: FaultlineConfig, root: string): void {
   for (const c of Object.values(config.fleet.clusters ?? {})) if (c.paths) c.paths = c.paths.map(rebase);
 }
 
-export async function catalog(config: FaultlineConfig): Promise<Rule<Record<string, unknown>>[]> {
+/**
+ * The rule catalog: built-in rules, plugins and declarative policies. Plugins are JavaScript that
+ * runs with the user's privileges, and a faultline.yaml found inside a scanned repository is not
+ * necessarily trusted (security reviews scan other people's code), so plugins load only when the
+ * user says so with --allow-plugins or FAULTLINE_ALLOW_PLUGINS=1. Declarative policies are data and
+ * always apply.
+ */
+function pluginsAllowed(values: { 'allow-plugins'?: boolean }, io: Io): boolean {
+  return values['allow-plugins'] === true || io.env.FAULTLINE_ALLOW_PLUGINS === '1';
+}
+
+export async function catalog(config: FaultlineConfig, allowPlugins = false): Promise<Rule<Record<string, unknown>>[]> {
+  if (config.plugins.length && !allowPlugins) {
+    throw new ConfigError(
+      `lists ${config.plugins.length} rule plugin(s); plugins are code from the repository and run only with --allow-plugins (or FAULTLINE_ALLOW_PLUGINS=1)`,
+      config.source,
+    );
+  }
   const plugins = await loadPlugins(config.plugins, config.policies);
   const rules = [...builtinRules, ...plugins];
   validateCatalog(rules);
@@ -150,10 +170,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (cmd === 'audit') return await auditCommand(rest, io);
     if (cmd === 'merge') return await mergeCommand(rest, io);
     if (cmd === 'rules') {
-      const { values } = parseArgs({ args: rest, options: { format: { type: 'string', short: 'f' }, config: { type: 'string', short: 'c' } }, allowPositionals: false });
+      const { values } = parseArgs({
+        args: rest,
+        options: { format: { type: 'string', short: 'f' }, config: { type: 'string', short: 'c' }, 'allow-plugins': { type: 'boolean' } },
+        allowPositionals: false,
+      });
       const cfgPath = values.config ?? findConfig(io.cwd);
       const config = cfgPath ? loadConfig(path.resolve(io.cwd, cfgPath)) : defaultConfig();
-      const rules = await catalog(config);
+      const rules = await catalog(config, pluginsAllowed(values, io));
       const metas = [...rules.map((r) => r.meta), ...META_RULES].sort((a, b) => (a.id < b.id ? -1 : 1));
       const fmt = values.format ?? 'text';
       if (fmt === 'json') write(JSON.stringify(metas.map(({ id, name, title, family, severity, formats, docs, tags }) => ({ id, name, title, family, severity, formats, docs, tags: tags ?? [] })), null, 2) + '\n');
@@ -226,7 +250,7 @@ export async function scanRoot(
   rebaseConfigGlobs(config, root);
   const failOn = failOnOf(values['fail-on'], config);
 
-  const rules = await catalog(config);
+  const rules = await catalog(config, pluginsAllowed(values, io));
   const active = configureRules(rules, config, { only: values.rule as string[] | undefined, skip: values['skip-rule'] as string[] | undefined });
   let baseline: Baseline | undefined;
   if (values.baseline) baseline = loadBaseline(path.resolve(cwd, values.baseline));
@@ -340,7 +364,7 @@ async function mergeCommand(args: string[], io: Io): Promise<number> {
   const config = cfgFile ? loadConfig(cfgFile) : defaultConfig();
   rebaseConfigGlobs(config, root);
   const reports = positionals.map((p) => readJsonReport(path.resolve(cwd, p)));
-  const rules = await catalog(config);
+  const rules = await catalog(config, pluginsAllowed(values, io));
   const metas = [...rules.map((r) => r.meta), ...META_RULES];
   const result = mergeJsonReports(reports, metas, root, values['fail-on'] !== undefined ? failOnOf(values['fail-on'], config) : undefined);
   if (values.baseline) applyBaseline(result, loadBaseline(path.resolve(cwd, values.baseline)), values.baseline);

@@ -87,3 +87,32 @@ const of = globalThis.fetch; globalThis.fetch = function (...a) { log('fetch ' +
     expect(JSON.parse(r.stdout).summary.files.scanned).toBeGreaterThan(2);
   });
 });
+
+describe('rule plugins from a scanned repository', () => {
+  const repo = path.join(tmp, 'plugin-repo');
+  const marker = path.join(tmp, 'plugin-ran');
+  mkdirSync(repo, { recursive: true });
+  writeFileSync(path.join(repo, 'faultline.yaml'), 'version: 1\nplugins: ["./evil.mjs"]\n');
+  writeFileSync(
+    path.join(repo, 'evil.mjs'),
+    `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\nexport const rules = [];\n`,
+  );
+  writeFileSync(path.join(repo, 'user-data'), '#cloud-config\npackage_upgrade: true\n');
+
+  it('are not executed without --allow-plugins: the scan stops with a configuration error', () => {
+    rmSync(marker, { force: true });
+    const r = scan([cli, 'scan', repo, '--root', repo, '-q']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/plugins are code from the repository and run only with --allow-plugins/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('run when the user allows them', () => {
+    rmSync(marker, { force: true });
+    const r = scan([cli, 'scan', repo, '--root', repo, '-q', '--allow-plugins']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+    const e = scan([cli, 'scan', repo, '--root', repo, '-q'], { FAULTLINE_ALLOW_PLUGINS: '1' });
+    expect(e.status, e.stderr).toBe(0);
+  });
+});
