@@ -15,11 +15,20 @@ export interface RegionSpec {
   paths?: string[];
 }
 
+export interface FleetImageSpec {
+  regions?: string[];
+  clusters?: string[];
+  /** Base OS when it cannot be inferred from the image reference. */
+  os?: { distro: string; version?: string };
+  /** CNI the image's nodes run when no CNI evidence is linked to the image. */
+  cni?: string;
+}
+
 export interface FleetConfig {
   /** Named regions of the fleet (the blast-radius unit). */
   regions: Record<string, RegionSpec>;
   /** Explicit links the scanner cannot infer: image name → regions/clusters. */
-  images?: Record<string, { regions?: string[]; clusters?: string[] }>;
+  images?: Record<string, FleetImageSpec>;
   clusters?: Record<string, { regions?: string[]; cni?: string; kubernetesVersion?: string; paths?: string[] }>;
 }
 

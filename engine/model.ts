@@ -28,6 +28,8 @@ export const FORMATS = [
   'packer',
   'systemd-unit',
   'networkd',
+  'networkmanager',
+  'keyvalue',
   'apt-conf',
   'preseed',
   'dockerfile',
@@ -280,6 +282,38 @@ export interface UnitModel {
   comments?: { text: string; loc: Loc }[];
 }
 
+/**
+ * Line-oriented `key = value` files that are not INI units: sysctl.d (`net.ipv4.conf.all.rp_filter = 1`),
+ * env-style files (`/etc/flatcar/update.conf`: `REBOOT_STRATEGY=off`) and the small TOML subset
+ * update agents use (Zincati drop-ins, Bottlerocket user data: `[table]`, `[[array.table]]`, one
+ * `key = scalar-or-one-line-array` per line).
+ */
+export interface KeyValueEntry {
+  /** Dotted TOML table the entry is in ('' at top level, and always '' for sysctl/env). */
+  table: string;
+  /** For `[[array.table]]` entries: the index of the table element. */
+  tableIndex?: number;
+  key: string;
+  /** Value with quotes removed (TOML basic/literal strings, env quotes); raw text otherwise. */
+  value: string;
+  /** For TOML one-line arrays of scalars: the items. */
+  list?: string[];
+  /** TOML value kind; 'raw' for anything the subset does not read (inline tables, multi-line values). */
+  kind?: 'string' | 'number' | 'boolean' | 'array' | 'raw';
+  loc: Loc;
+  keyLoc: Loc;
+  valueLoc: Loc;
+}
+
+export interface KeyValueModel {
+  dialect: 'sysctl' | 'env' | 'toml';
+  /** sysctl: `-key = value` (errors ignored) is recorded with `ignoreErrors`. */
+  entries: (KeyValueEntry & { ignoreErrors?: boolean })[];
+  /** TOML table headers, in order. */
+  tables?: { name: string; array: boolean; loc: Loc }[];
+  comments?: { text: string; loc: Loc }[];
+}
+
 export type AptItem =
   | { t: 'set'; key: string; value: string; loc: Loc; keyLoc: Loc; valueLoc: Loc; listItem: boolean }
   | { t: 'clear'; key: string; loc: Loc }
@@ -374,6 +408,9 @@ export interface ModelByFormat {
   packer: PackerModel;
   'systemd-unit': UnitModel;
   networkd: UnitModel;
+  /** NetworkManager.conf and conf.d/*.conf: GLib key files, read with the unit INI parser. */
+  networkmanager: UnitModel;
+  keyvalue: KeyValueModel;
   'apt-conf': AptModel;
   preseed: PreseedModel;
   dockerfile: DockerModel;

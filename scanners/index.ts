@@ -7,6 +7,7 @@ import type { Scanner } from '../engine/scanner-api.js';
 import { cdktfScanner } from './cdktf/index.js';
 import { hclScanner } from './hcl/index.js';
 import { systemdScanner } from './systemd/index.js';
+import { keyValueScanner } from './keyvalue/index.js';
 import { dockerfileScanner } from './dockerfile/index.js';
 import { aptScanner } from './apt/index.js';
 import { preseedScanner } from './preseed/index.js';
@@ -19,6 +20,7 @@ export const allScanners: readonly Scanner[] = [
   cdktfScanner,
   hclScanner,
   systemdScanner,
+  keyValueScanner,
   dockerfileScanner,
   aptScanner,
   preseedScanner,

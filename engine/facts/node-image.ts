@@ -164,6 +164,8 @@ export interface NodeImage {
   apt: AptAssign[];
   unattendedUpgrades: ChannelVerdict;
   networkd: NetworkdSettings;
+  /** `fleet.images.<name>.cni`: used by `cniFor` when no CNI evidence of the scan is linked to the image. */
+  fleetCni?: CniEvidence;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -806,6 +808,7 @@ function packerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
       }
       const primary = sources[0];
       const name = names[0] ?? bname ?? (primary ? primary.labels.join('.') : basename(doc.model.moduleDir));
+      os ??= fleetOs(scan, names, name);
       const b = new Builder(scan, `${doc.id}:${build.loc.start}`);
       seedStock(b, os);
       b.claim(doc);
@@ -866,7 +869,7 @@ function dockerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
         loc: from?.loc ?? doc.loc,
         kind: 'dockerfile' as const,
         names: [],
-        os: from ? osFromText(from.image, from.loc) : undefined,
+        os: (from ? osFromText(from.image, from.loc) : undefined) ?? fleetOs(scan, [], doc.file),
         builder: b,
         regions: regions.regionsOfPath(doc.file),
         clusters: [],
@@ -929,6 +932,7 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
       const b = base ? base.builder.clone(`layer:${resource}`) : new Builder(scan, `layer:${resource}`);
       let os = base?.os;
       if (!os) for (const r of refs) os ??= osFromText(r.ref, r.loc);
+      os ??= fleetOs(scan, [], resource);
       if (!base) seedStock(b, os);
       b.claim(doc);
       for (const k of userData) b.apply(k);
@@ -945,6 +949,14 @@ function loosePath(doc: Document): string | undefined {
   const base = basename(doc.file).replace(/\.(j2|tpl|tmpl|jinja2?|erb)$/, '');
   if (doc.file.startsWith('etc/')) return `/${doc.file}`;
   if (doc.format === 'apt-conf') return base === 'apt.conf' ? '/etc/apt/apt.conf' : `/etc/apt/apt.conf.d/${base}`;
+  if (doc.format === 'networkmanager') return doc.model.dropInFor ? `/etc/NetworkManager/conf.d/${base}` : '/etc/NetworkManager/NetworkManager.conf';
+  if (doc.format === 'keyvalue') {
+    const parts = doc.file.split('/');
+    const dir = parts[parts.length - 2] ?? '';
+    if (doc.model.dialect === 'sysctl') return base === 'sysctl.conf' ? '/etc/sysctl.conf' : `/etc/sysctl.d/${base}`;
+    if (doc.model.dialect === 'env') return `/etc/${dir}/update.conf`;
+    return parts[parts.length - 3] === 'zincati' ? `/etc/zincati/config.d/${base}` : undefined;
+  }
   if (doc.format === 'networkd' || doc.format === 'systemd-unit') {
     const m = doc.model as UnitModel;
     const dir = doc.format === 'networkd' ? (m.dropInFor === 'networkd.conf' ? '/etc/systemd/networkd.conf.d' : base === 'networkd.conf' ? '/etc/systemd' : '/etc/systemd/network') : '/etc/systemd/system';
@@ -957,7 +969,7 @@ function looseImages(scan: ScanModel, regions: RegionResolver, claimed: Set<stri
   const out: Proto[] = [];
   for (const doc of scan.documents) {
     if (doc.origin || claimed.has(doc.file)) continue;
-    if (!['apt-conf', 'networkd', 'systemd-unit', 'shell', 'cloud-config', 'kubernetes', 'autoinstall', 'mime-multipart', 'imagebuilder'].includes(doc.format)) continue;
+    if (!['apt-conf', 'networkd', 'networkmanager', 'keyvalue', 'systemd-unit', 'shell', 'cloud-config', 'kubernetes', 'autoinstall', 'mime-multipart', 'imagebuilder'].includes(doc.format)) continue;
     const b = new Builder(scan, `file:${doc.id}`);
     const p = loosePath(doc);
     if (p) {
@@ -989,8 +1001,10 @@ export function nodeImages(scan: ScanModel): NodeImage[] {
   for (const p of [...packer, ...docker, ...layers, ...loose]) {
     const regs = [...p.regions];
     const clusters = [...p.clusters];
+    let fleetCni: CniEvidence | undefined;
     for (const [key, spec] of Object.entries(fleetImages)) {
       if (!p.names.some((n) => imageNameMatches(key, n)) && key !== p.name) continue;
+      if (spec.cni && !fleetCni) fleetCni = { cni: cniOf(spec.cni) ?? spec.cni, what: `fleet.images.${key}.cni` };
       for (const r of spec.regions ?? []) regs.push({ region: r, how: 'fleet-image', provider: scan.fleet.regions[r]?.provider, providerRegion: scan.fleet.regions[r]?.region });
       clusters.push(...(spec.clusters ?? []));
     }
@@ -1020,11 +1034,25 @@ export function nodeImages(scan: ScanModel): NodeImage[] {
       apt,
       unattendedUpgrades: verdict,
       networkd: networkdSettings(p.builder.files),
+      ...(fleetCni ? { fleetCni } : {}),
     };
     result.push(img);
   }
   memo.set(scan, result);
   return result;
+}
+
+/** `fleet.images.<name>.os` for an image the config names (by image name or Terraform resource / file path). */
+function fleetOs(scan: ScanModel, names: readonly string[], name: string): OsInfo | undefined {
+  for (const [key, spec] of Object.entries(scan.fleet.images ?? {})) {
+    if (!spec.os?.distro || (!names.some((n) => imageNameMatches(key, n)) && key !== name)) continue;
+    const distro = spec.os.distro.toLowerCase();
+    const version = spec.os.version;
+    const systemd = version ? (distro === 'ubuntu' ? UBUNTU_SYSTEMD[version] : distro === 'debian' ? DEBIAN_SYSTEMD[version] : undefined) : undefined;
+    const o = { distro, version, systemd };
+    return { ...o, networkd: networkdBased(o), from: `fleet.images.${key}.os` };
+  }
+  return undefined;
 }
 
 /** Base-image defaults we know, put in place before the image's own steps (so `rm` can remove them). */
@@ -1168,9 +1196,9 @@ export function reportableImages(scan: ScanModel, key: (img: NodeImage) => Loc |
 /** The CNI evidence relevant to an image: its fleet-map clusters' when known, else the whole scan. */
 export function cniFor(scan: ScanModel, img: NodeImage): CniEvidence[] {
   const all = cniEvidence(scan);
-  if (!img.clusters.length) return all;
-  const scoped = all.filter((e) => !e.cluster || img.clusters.includes(e.cluster));
-  return scoped;
+  const scoped = img.clusters.length ? all.filter((e) => !e.cluster || img.clusters.includes(e.cluster)) : all;
+  // the fleet map's `images.<name>.cni` stands in when nothing in the scan links a CNI to the image
+  return scoped.length || !img.fleetCni ? scoped : [img.fleetCni];
 }
 
 /** "Cilium (k8s/kube-system/cilium.yaml:12)" — the first evidence of each CNI. */

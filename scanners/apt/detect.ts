@@ -9,7 +9,12 @@ const NOT_APT = /\.(?:md|markdown|rst|txt|adoc|sh|bash|py|rb|ya?ml|json|toml|tf|
 /** Backup/packaging leftovers apt skips silently. */
 const LEFTOVER = /(?:~|\.(?:bak|orig|rej|swp|disabled|dpkg-(?:old|new|dist|bak|tmp)|ucf-(?:old|new|dist)))$/i;
 
-export type AptPathKind = 'apt.conf.d' | 'apt.conf' | 'named';
+/**
+ * 'apt.conf.d': in an apt.conf.d folder; 'apt.conf': the main file; 'named': a name apt fragments
+ * use (`20auto-upgrades`) — content must look like apt.conf; 'template': a `*.j2`/`*.tmpl`
+ * anywhere — content must start with an apt option assignment (sniffAptTemplate).
+ */
+export type AptPathKind = 'apt.conf.d' | 'apt.conf' | 'named' | 'template';
 
 function splitPath(path: string): { base: string; dir: string } {
   const parts = path.replace(/\\/g, '/').split('/');
@@ -23,6 +28,9 @@ export function classifyAptPath(path: string): AptPathKind | undefined {
   if (dir === 'apt.conf.d') return NOT_APT.test(name) || LEFTOVER.test(name) ? undefined : 'apt.conf.d';
   if (name === 'apt.conf') return 'apt.conf';
   if (/auto-upgrades|unattended-upgrades|^\d+periodic$/i.test(name) && !NOT_APT.test(name)) return 'named';
+  // a configuration-management template outside apt.conf.d (`templates/80securedrop.j2`): the
+  // content decides (sniffAptTemplate), so only templates whose name could be an apt.conf.d file
+  if (/\.(?:j2|tmpl)$/i.test(base) && aptIgnoresName(name) === undefined && !NOT_APT.test(name)) return 'template';
   return undefined;
 }
 
@@ -73,4 +81,14 @@ const STATEMENT =
 export function sniffApt(text: string): boolean {
   const first = firstStatement(text);
   return first !== undefined && STATEMENT.test(first);
+}
+
+/**
+ * Stricter sniffing for templates found by extension alone: the first statement must assign an
+ * apt option (`APT::…`, `Unattended-Upgrade::…`, `DPkg::…`, `Acquire::…`) — `#include`/`#clear`
+ * (which C or other templates also start with) and bare scopes are not enough.
+ */
+export function sniffAptTemplate(text: string): boolean {
+  const first = firstStatement(text);
+  return first !== undefined && !first.startsWith('#') && /^"?(?:APT|Unattended-Upgrade|DPkg|Acquire|Aptitude)::[^\s"{};]+"?\s*(?:"[^"\n]*"\s*;|\{)/i.test(first);
 }

@@ -6,10 +6,10 @@ import type { AptItem, AptModel, Document, DocumentOf } from '../../engine/model
 import { mapSpan } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
 import { limitDiagnostics } from '../../engine/scanner-api.js';
-import { aptIgnoresName, classifyAptPath, sniffApt, TEMPLATE_SUFFIX } from './detect.js';
+import { aptIgnoresName, classifyAptPath, sniffApt, sniffAptTemplate, TEMPLATE_SUFFIX } from './detect.js';
 import { parseAptText } from './parse.js';
 
-export { aptIgnoresName, classifyAptPath, sniffApt } from './detect.js';
+export { aptIgnoresName, classifyAptPath, sniffApt, sniffAptTemplate } from './detect.js';
 export { parseAptText } from './parse.js';
 export { aptBoolean, aptFind, aptFindList, type AptSet } from './helpers.js';
 
@@ -22,6 +22,7 @@ export const aptScanner: Scanner = {
     const kind = classifyAptPath(input.path);
     if (!kind) return undefined;
     if (kind === 'named' && !sniffApt(input.head)) return undefined;
+    if (kind === 'template' && !sniffAptTemplate(input.head)) return undefined;
     return 'apt-conf';
   },
 

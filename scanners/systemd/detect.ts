@@ -12,7 +12,7 @@ const NETWORKD_NAME = /^[^/]+\.(?:network|netdev|link)$/;
 const TEMPLATE_SUFFIX = /\.(?:tpl|j2|tmpl)$/;
 
 export interface SystemdPathInfo {
-  format: 'systemd-unit' | 'networkd';
+  format: 'systemd-unit' | 'networkd' | 'networkmanager';
   /** File name, template suffix removed (`apt-daily-upgrade.timer`, `override.conf`). */
   unitName: string;
   /** For drop-ins: the unit or configuration file the drop-in extends. */
@@ -31,6 +31,11 @@ export function classifySystemdPath(path: string): SystemdPathInfo | undefined {
   const dir = parts.length >= 2 ? parts[parts.length - 2] : '';
   const name = base.replace(TEMPLATE_SUFFIX, '');
   if (UNIT_NAME.test(name)) return { format: 'systemd-unit', unitName: name, strong: true };
+  // NetworkManager(8) reads NetworkManager.conf, then conf.d/*.conf (GLib key files: the same INI syntax)
+  if (name === 'NetworkManager.conf') return { format: 'networkmanager', unitName: name, strong: true };
+  if (name.endsWith('.conf') && name.length > 5 && dir === 'conf.d' && parts[parts.length - 3] === 'NetworkManager') {
+    return { format: 'networkmanager', unitName: name, dropInFor: 'NetworkManager.conf', strong: false };
+  }
   if (NETWORKD_NAME.test(name)) return { format: 'networkd', unitName: name, strong: true };
   if (name === 'networkd.conf') return { format: 'networkd', unitName: name, strong: true };
   if (name.endsWith('.conf') && name.length > 5 && dir.endsWith('.d') && dir.length > 2) {

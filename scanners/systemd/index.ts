@@ -1,6 +1,7 @@
 /**
  * systemd scanner: unit files and drop-ins ('systemd-unit'), systemd-networkd `.network`,
- * `.netdev`, `.link`, `networkd.conf` and their drop-ins ('networkd').
+ * `.netdev`, `.link`, `networkd.conf` and their drop-ins ('networkd'), and NetworkManager.conf with
+ * its conf.d drop-ins ('networkmanager': GLib key files, which the same INI parser reads).
  */
 import type { Document, DocumentOf, UnitModel } from '../../engine/model.js';
 import { mapSpan } from '../../engine/offset-map.js';
@@ -32,7 +33,7 @@ function basename(p: string): string {
 
 export const systemdScanner: Scanner = {
   name: 'systemd',
-  formats: ['systemd-unit', 'networkd'],
+  formats: ['systemd-unit', 'networkd', 'networkmanager'],
 
   detect(input: DetectInput) {
     const info = classifySystemdPath(input.path);
@@ -46,7 +47,7 @@ export const systemdScanner: Scanner = {
   },
 
   parse(input: ParseInput, ctx: ParseContext): Document[] {
-    const format = input.format === 'networkd' ? 'networkd' : 'systemd-unit';
+    const format = input.format === 'networkd' || input.format === 'networkmanager' ? input.format : 'systemd-unit';
     // Name the unit after the path it is written to (embedded) or the file itself (root).
     const namePath = input.origin ? input.origin.targetPath : input.map.file;
     const info = namePath ? classifySystemdPath(namePath) : undefined;
@@ -66,7 +67,7 @@ export const systemdScanner: Scanner = {
       loc: mapSpan(input.map, 0, input.text.length),
       ...(input.origin ? { origin: input.origin } : {}),
       model,
-    } as DocumentOf<'systemd-unit'> | DocumentOf<'networkd'>;
+    } as DocumentOf<'systemd-unit'> | DocumentOf<'networkd'> | DocumentOf<'networkmanager'>;
     return [doc];
   },
 };

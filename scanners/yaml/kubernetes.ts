@@ -116,8 +116,14 @@ function embedContainerScripts(doc: Document, obj: K8sObject, ctx: ParseContext)
         if (idx === undefined) return;
         const script = words[idx];
         if (!isScalar(script) || typeof script.value !== 'string') return;
-        const t = scalarText(script, ctx);
         const cname = str(get(c, 'name')) ?? String(ci);
+        // `sh -c "$(SCRIPT)"`: the kubelet substitutes the container's env var into the command
+        const direct = /^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$/.exec(script.value.trim());
+        if (direct) {
+          embedEnvScript(doc, obj, c, direct[1], `${obj.kind}/${obj.name} ${field}[${ci}] (${cname})`, ctx);
+          return;
+        }
+        const t = scalarText(script, ctx);
         embed(doc, ctx, {
           text: t.text,
           map: t.map,
@@ -126,9 +132,25 @@ function embedContainerScripts(doc: Document, obj: K8sObject, ctx: ParseContext)
           loc: script.loc,
           label: `${obj.kind}/${obj.name} ${field}[${ci}] (${cname}) command`,
         });
+        // the script runs `bash -c "${SCRIPT}"` (also through nsenter/chroot): the shell expands the env var
+        const seen = new Set<string>();
+        for (const m of t.text.matchAll(/(?:^|[\s;&|(])(?:\S*\/)?(?:ba|da|k|z|a)?sh\s+(?:-[A-Za-z]+\s+)*-[A-Za-z]*c[A-Za-z]*\s+(["']?)\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\1(?=\s|;|$)/g)) {
+          if (m[1] === "'" || seen.has(m[2])) continue;
+          seen.add(m[2]);
+          embedEnvScript(doc, obj, c, m[2], `${obj.kind}/${obj.name} ${field}[${ci}] (${cname})`, ctx);
+        }
       });
     }
   }
+}
+
+/** Embed the literal `value:` of a container env var as the shell script a `-c` runs, mapped to the value. */
+function embedEnvScript(doc: Document, obj: K8sObject, container: MapValue, name: string, label: string, ctx: ParseContext): void {
+  const env = items(get(container, 'env')).filter((e) => str(get(e, 'name')) === name).pop();
+  const value = env ? get(env, 'value') : undefined;
+  if (!isScalar(value) || typeof value.value !== 'string' || value.value.trim() === '') return;
+  const t = scalarText(value, ctx);
+  embed(doc, ctx, { text: t.text, map: t.map, format: 'shell', via: 'kubernetes-command', loc: value.loc, label: `${label} env ${name}, run by sh -c` });
 }
 
 const CONFIG_EXT =
