@@ -265,7 +265,15 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     const d = `${meta.id}\u0000${report.loc.file}\u0000${report.loc.start}\u0000${report.loc.end}\u0000${message}`;
     if (dedupe.has(d)) continue;
     dedupe.add(d);
+    // related locations: in order, each place-and-message once
+    const seenRelated = new Set<string>();
     const related = (report.related ?? [])
+      .filter((r) => {
+        const k = `${r.loc.file}\u0000${r.loc.start}\u0000${r.loc.end}\u0000${r.message}`;
+        if (seenRelated.has(k)) return false;
+        seenRelated.add(k);
+        return true;
+      })
       .map((r) => {
         const l = locationOf(r.loc, 1);
         return l ? { ...l, message: r.message } : undefined;
