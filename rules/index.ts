@@ -27,7 +27,18 @@ import networkdRestartOnLiveNode from './networking/networkd-restart-on-live-nod
 import synchronizedUpdates from './schedule/synchronized-updates.js';
 import scheduleTimeUnknown from './schedule/schedule-time-unknown.js';
 import timerSmallRandomizedDelay from './schedule/timer-small-randomized-delay.js';
-import { eksNodeGroupWideUpdate, asgInstanceRefreshWithoutCheckpoints } from './schedule/rollout-width.js';
+import eksNodeGroupWideUpdate from './schedule/eks-node-group-wide-update.js';
+import asgInstanceRefreshWithoutCheckpoints from './schedule/asg-instance-refresh-without-checkpoints.js';
+import fixedRandomDelaySharedMachineId from './schedule/fixed-random-delay-shared-machine-id.js';
+import updateTimerPersistentAutoscaled from './schedule/update-timer-persistent-autoscaled.js';
+import eksNodeAutoRepairUnbounded from './schedule/eks-node-auto-repair-unbounded.js';
+import applicationsetWithoutProgressiveSync from './schedule/applicationset-without-progressive-sync.js';
+import autoUpdateNoHoldback from './auto-update/auto-update-no-holdback.js';
+import zincatiUncoordinatedUpdates from './auto-update/zincati-uncoordinated-updates.js';
+import flatcarRebootUncoordinated from './auto-update/flatcar-reboot-uncoordinated.js';
+import bottlerocketUpdateWavesBypassed from './auto-update/bottlerocket-update-waves-bypassed.js';
+import networkmanagerManagesCniInterfaces from './networking/networkmanager-manages-cni-interfaces.js';
+import rpFilterStrictWithCni from './networking/rp-filter-strict-with-cni.js';
 export const builtinRules: Rule<Record<string, unknown>>[] = [
   preseedUpdatePolicy,
   cloudInitPackageUpgrade,
@@ -54,4 +65,14 @@ export const builtinRules: Rule<Record<string, unknown>>[] = [
   timerSmallRandomizedDelay,
   eksNodeGroupWideUpdate,
   asgInstanceRefreshWithoutCheckpoints,
+  fixedRandomDelaySharedMachineId,
+  updateTimerPersistentAutoscaled,
+  eksNodeAutoRepairUnbounded,
+  applicationsetWithoutProgressiveSync,
+  autoUpdateNoHoldback,
+  zincatiUncoordinatedUpdates,
+  flatcarRebootUncoordinated,
+  bottlerocketUpdateWavesBypassed,
+  networkmanagerManagesCniInterfaces,
+  rpFilterStrictWithCni,
 ] as unknown as Rule<Record<string, unknown>>[];

@@ -40,6 +40,7 @@ import { nodeImages } from './node-image.js';
 import { CalendarError, isValidTimezone, parseCalendar, wallToEpoch as wallFromZone, type CalendarSpec } from '../schedule/calendar.js';
 import { CronError, parseAwsSchedule, parseCron } from '../schedule/cron.js';
 import { parseSpan } from '../schedule/span.js';
+import { locksmithSchedule, zincatiSchedule, type AgentSchedule } from '../schedule/agent-windows.js';
 import { calendarSource, cronSource, everySource, rruleSource, weekWindows, type Interval, type Occurrences } from '../schedule/week.js';
 
 export type ScheduleKind = ScheduleWindow['kind'];
@@ -52,7 +53,20 @@ export type ScheduleSource =
   | 'gke-maintenance-window'
   | 'aks-maintenance-window'
   | 'cronjob'
-  | 'kured';
+  | 'kured'
+  | 'zincati'
+  | 'locksmith';
+
+/** A one-off GKE maintenance exclusion: recorded with its cluster's windows, never folded into them. */
+export interface MaintenanceExclusion {
+  name?: string;
+  /** RFC 3339 as written. */
+  start: string;
+  end: string;
+  /** `NO_UPGRADES` (default), `NO_MINOR_UPGRADES`, `NO_MINOR_OR_NODE_UPGRADES`. */
+  scope: string;
+  loc: Loc;
+}
 
 /** A value with where it is written; the EffectiveTimer shape of engine/facts/node-image.ts. */
 export interface Located<T> {
@@ -119,6 +133,14 @@ export interface ScheduleFact {
   intervals: Interval[];
   /** Minutes one firing can keep the fleet busy (duration, accuracy + randomised delay). */
   windowMinutes: number;
+  /**
+   * Minutes after the start during which new work may still begin, when the platform says so
+   * (SSM: `duration − cutoff` hours). `intervals` keep the whole `windowMinutes`: work started
+   * before the cutoff keeps running.
+   */
+  startWindowMinutes?: number;
+  /** GKE: one-off maintenance exclusions of the cluster (not folded into `intervals`). */
+  exclusions?: MaintenanceExclusion[];
   problem?: ScheduleProblem;
   /** The expression's location (where a fix belongs). */
   loc: Loc;
@@ -602,12 +624,19 @@ function awsScheduleFacts(c: TfCtx, source: ScheduleSource, kind: ScheduleKind, 
   return windowFacts(c, source, kind, expression, loc, occ, lengthMs, zone, from);
 }
 
+/**
+ * SSM maintenance window: `duration` hours from each start; Systems Manager stops *starting* new
+ * tasks `cutoff` hours before the end, but tasks already running continue. The busy interval is
+ * therefore the whole duration (what overlaps other regions), and `startWindowMinutes` is
+ * `duration − cutoff` (when a new task, e.g. a patch run on a fresh batch, can still begin).
+ */
 function ssmWindow(c: TfCtx): ScheduleFact[] {
   const hours = attrNum(c.block, 'duration') ?? 1;
   const cutoff = attrNum(c.block, 'cutoff') ?? 0;
   if (str(attr(c.block, 'enabled')?.value) === 'false') return [];
-  void cutoff; // tasks stop starting `cutoff` hours before the end; they may run until the end
-  return awsScheduleFacts(c, 'ssm-maintenance-window', 'maintenance', 'schedule', 'schedule_timezone', hours * 3_600_000, attrNum(c.block, 'schedule_offset') ?? 0);
+  const facts = awsScheduleFacts(c, 'ssm-maintenance-window', 'maintenance', 'schedule', 'schedule_timezone', hours * 3_600_000, attrNum(c.block, 'schedule_offset') ?? 0);
+  const startWindowMinutes = Math.max(0, hours - cutoff) * 60;
+  return facts.map((f) => ({ ...f, expression: `${f.expression} duration ${hours}h cutoff ${cutoff}h`, startWindowMinutes }));
 }
 
 const MAINTENANCE_TARGET = /:ssm:|AWS-RunPatchBaseline|AWS-PatchInstanceWithRollback|startInstanceRefresh|ecs:updateService|eks:updateNodegroup/i;
@@ -627,9 +656,32 @@ function eventRule(c: TfCtx): ScheduleFact[] {
   return awsScheduleFacts(c, 'eventbridge-schedule', 'job', 'schedule_expression', '__none__', 60_000);
 }
 
+/** `maintenance_exclusion` blocks of a GKE maintenance policy. */
+function gkeExclusions(mp: HclBlock): MaintenanceExclusion[] {
+  const out: MaintenanceExclusion[] = [];
+  for (const x of blocks(mp, 'maintenance_exclusion')) {
+    const start = attrStr(x, 'start_time');
+    const end = attrStr(x, 'end_time');
+    if (!start || !end) continue;
+    const opts = blocks(x, 'exclusion_options')[0];
+    out.push({ name: attrStr(x, 'exclusion_name'), start, end, scope: (opts && attrStr(opts, 'scope')) || 'NO_UPGRADES', loc: x.loc });
+  }
+  return out;
+}
+
 function gkeCluster(c: TfCtx): ScheduleFact[] {
   const out: ScheduleFact[] = [];
   for (const mp of blocks(c.block, 'maintenance_policy')) {
+    const exclusions = gkeExclusions(mp);
+    const before = out.length;
+    addWindows(mp);
+    // one-off date ranges: reported with every window of the cluster, not subtracted from the
+    // folded week (an exclusion in one week must not hide the window in every week)
+    if (exclusions.length) for (let i = before; i < out.length; i++) out[i] = { ...out[i], exclusions };
+  }
+  return out;
+
+  function addWindows(mp: HclBlock): void {
     for (const d of blocks(mp, 'daily_maintenance_window')) {
       const st = attrStr(d, 'start_time');
       const loc = attrLoc(d, 'start_time') ?? d.loc;
@@ -658,7 +710,6 @@ function gkeCluster(c: TfCtx): ScheduleFact[] {
       }
     }
   }
-  return out;
 }
 
 const AKS_DAYS: Record<string, number> = { monday: 0, tuesday: 1, wednesday: 2, thursday: 3, friday: 4, saturday: 5, sunday: 6 };
@@ -901,6 +952,98 @@ function kured(o: K8sObject, doc: Document, regions: (RegionAttribution | undefi
 
 
 // ---------------------------------------------------------------------------------------------
+// Update agents of container-optimised OSes: Zincati periodic windows, locksmith reboot windows
+
+const ZINCATI_PATH = /(^|\/)zincati\/config\.d\/[^/]+\.toml$/;
+const LOCKSMITH_PATH = /(^|\/)(flatcar|coreos)\/update\.conf$/;
+
+interface AgentDoc {
+  doc: DocumentOf<'keyvalue'>;
+  /** Node path (or repo path for files on disk). */
+  path: string;
+}
+
+function basenameOf(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
+}
+
+/** Schedule facts of the Zincati / locksmith configuration of one node (or one group of files). */
+function agentFacts(docs: readonly AgentDoc[], regions: RegionAttribution[], fleet: ScanModel['fleet'], extra: { where?: string; related?: RelatedLocation[] } = {}): ScheduleFact[] {
+  const out: ScheduleFact[] = [];
+  const zincati = docs.filter((d) => ZINCATI_PATH.test(d.path)).sort((a, b) => (basenameOf(a.path) < basenameOf(b.path) ? -1 : 1));
+  const schedules: { s: AgentSchedule; doc: Document }[] = [];
+  const z = zincati.length ? zincatiSchedule(zincati.map((d) => d.doc.model.entries)) : undefined;
+  if (z) schedules.push({ s: z, doc: zincati.find((d) => within(z.strategyLoc, d.doc))?.doc ?? zincati[0].doc });
+  for (const d of docs.filter((x) => LOCKSMITH_PATH.test(x.path))) {
+    const l = locksmithSchedule(d.doc.model.entries);
+    if (l) schedules.push({ s: l, doc: d.doc });
+  }
+  for (const { s, doc } of schedules) {
+    const source = s.agent;
+    const unit = s.agent === 'zincati' ? 'zincati (periodic strategy)' : 'locksmith (update.conf)';
+    const label = `${extra.where ? extra.where + ': ' : ''}${unit}`;
+    for (const p of s.problems) {
+      for (const a of regionsOrUnknown(regions)) {
+        out.push({ source, kind: 'reboot', label, resource: unit, expression: '', ...regionFields(a), timezoneFrom: 'unknown', intervals: [], windowMinutes: 0, problem: { kind: 'unparsable', message: p.message, loc: p.loc }, loc: p.loc, document: doc, related: extra.related ?? [] });
+      }
+    }
+    for (const w of s.windows) {
+      const base = { source, kind: 'reboot' as const, label, resource: unit, expression: w.text, loc: w.loc, document: doc, related: extra.related ?? [], windowMinutes: w.lengthMinutes };
+      for (const a of regionsOrUnknown(regions)) {
+        const region = regionFields(a);
+        const explicit = s.zone !== 'localtime';
+        const node = explicit ? { zone: s.zone, from: 'attribute' as const } : nodeZone(region.region, a, fleet);
+        const from = explicit && !s.zoneLoc ? ('platform-default' as const) : node.from;
+        if (!node.zone) {
+          out.push({ ...base, ...region, timezoneFrom: 'unknown', intervals: [], problem: { kind: 'timezone-unknown', message: `${unit} reads the window in the node's local time; the timezone of region ${region.region} is unknown (set fleet.regions.${region.region}.timezone)`, loc: w.loc } });
+          continue;
+        }
+        if (node.zone !== 'UTC' && !isValidTimezone(node.zone)) {
+          const loc = s.zoneLoc ?? w.loc;
+          out.push({ ...base, ...region, timezoneFrom: 'unknown', intervals: [], problem: { kind: 'timezone-invalid', message: `time_zone "${node.zone}" is not an IANA timezone`, loc } });
+          continue;
+        }
+        const zone = node.zone;
+        const occ: Occurrences = function* (fromMs, toMs) {
+          for (let day = fromMs - 2 * 86_400_000; day < toMs + 86_400_000; day += 86_400_000) {
+            const d = new Date(day);
+            if (!w.days.includes((d.getUTCDay() + 6) % 7)) continue;
+            const wall = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) + w.startMinute * 60_000;
+            const t = zone === 'UTC' ? wall : wallFromZone(wall, zone);
+            if (t >= fromMs && t < toMs) yield t;
+          }
+        };
+        const { intervals } = weekWindows(occ, w.lengthMinutes * 60_000);
+        out.push({ ...base, ...region, timezone: zone, timezoneFrom: from, intervals });
+      }
+    }
+  }
+  return out;
+}
+
+function within(loc: Loc | undefined, doc: Document): boolean {
+  return !!loc && loc.file === doc.loc.file && loc.start >= doc.loc.start && loc.end <= doc.loc.end;
+}
+
+function agentPath(doc: DocumentOf<'keyvalue'>): string {
+  return doc.origin?.targetPath ?? doc.file;
+}
+
+/** Agent configuration files of the scan, grouped like units (one root file, or one directory). */
+function scanAgentFacts(scan: ScanModel, resolver: RegionResolver): ScheduleFact[] {
+  const groups = new Map<string, AgentDoc[]>();
+  for (const doc of scan.ofFormat('keyvalue')) {
+    const path = agentPath(doc);
+    if (!ZINCATI_PATH.test(path) && !LOCKSMITH_PATH.test(path)) continue;
+    const key = doc.origin ? `root:${scan.root(doc).id}` : `dir:${dirOf(dirOf(doc.file))}`;
+    groups.set(key, [...(groups.get(key) ?? []), { doc, path }]);
+  }
+  const out: ScheduleFact[] = [];
+  for (const docs of groups.values()) out.push(...agentFacts(docs, regionsOfDoc(scan, resolver, docs[0].doc), scan.fleet));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Node images (engine/facts/node-image.ts, written by a sibling issue): optional, guarded.
 
 /** The shape of `nodeImages()` this module consumes. */
@@ -910,6 +1053,10 @@ export interface NodeImageLike {
   loc: Loc;
   regions: RegionAttribution[];
   timers: TimerInput[];
+  /** 'file' images are loose root files: their agent configuration is read from the scan, grouped. */
+  kind?: string;
+  /** The image's virtual file system (node path → parsed content). */
+  files?: ReadonlyMap<string, { doc?: Document }>;
 }
 
 /** Schedule facts of timers baked into images: each counts in every region running the image. */
@@ -926,6 +1073,13 @@ export function imageSchedules(images: readonly NodeImageLike[], scan: ScanModel
           related: [{ loc: img.loc, message: `image ${img.name} ships ${t.unit}${t.stock ? ' (stock, enabled)' : ''}` }],
         }),
       );
+    }
+    const agentDocs: AgentDoc[] = [];
+    for (const [path, f] of img.kind === 'file' ? [] : (img.files ?? [])) {
+      if (f.doc?.format === 'keyvalue' && (ZINCATI_PATH.test(path) || LOCKSMITH_PATH.test(path))) agentDocs.push({ doc: f.doc as DocumentOf<'keyvalue'>, path });
+    }
+    if (agentDocs.length) {
+      out.push(...agentFacts(agentDocs, img.regions ?? [], scan.fleet, { where: `image ${img.name}`, related: [{ loc: img.loc, message: `image ${img.name} ships this update agent configuration` }] }));
     }
   }
   return out;
@@ -944,13 +1098,14 @@ export interface ScheduleOptions {
 /** Every schedule of the scan; with `images`, timers baked into those images too. */
 export function schedules(scan: ScanModel, opts: ScheduleOptions = {}): ScheduleFact[] {
   const resolver = new RegionResolver(scan);
-  const own = [...scanTimers(scan, resolver), ...terraformSchedules(scan, resolver), ...k8sFacts(scan, resolver)];
+  const own = [...scanTimers(scan, resolver), ...scanAgentFacts(scan, resolver), ...terraformSchedules(scan, resolver), ...k8sFacts(scan, resolver)];
   const fromImages = opts.images ? imageSchedules(opts.images, scan) : [];
   // a unit written into an image is found twice (as a document and as an image timer): the
   // image's copy carries the image's regions, so it wins when it knows any
   const imageKeys = new Set(fromImages.filter((f) => f.region !== 'unknown').map((f) => `${f.resource}|${f.loc.file}|${f.loc.start}`));
   const seen = new Set<string>();
-  return [...fromImages, ...own.filter((f) => f.source !== 'systemd-timer' || !imageKeys.has(`${f.resource}|${f.loc.file}|${f.loc.start}`))].filter((f) => {
+  const imageOwned = new Set<ScheduleSource>(['systemd-timer', 'zincati', 'locksmith']);
+  return [...fromImages, ...own.filter((f) => !imageOwned.has(f.source) || !imageKeys.has(`${f.resource}|${f.loc.file}|${f.loc.start}`))].filter((f) => {
     const k = `${f.region}|${f.resource}|${f.loc.file}|${f.loc.start}|${f.expression}`;
     if (seen.has(k)) return false;
     seen.add(k);
