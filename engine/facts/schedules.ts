@@ -128,7 +128,8 @@ export interface ScheduleFact {
   attribution?: RegionAttribution;
   /** IANA zone the expression is read in; undefined when unknown. */
   timezone?: string;
-  timezoneFrom: 'expression' | 'attribute' | 'fleet' | 'platform-default' | 'unknown';
+  /** 'invariant': the schedule touches the same hours of the UTC week in every zone (e.g. every 10 minutes). */
+  timezoneFrom: 'expression' | 'attribute' | 'fleet' | 'platform-default' | 'invariant' | 'unknown';
   /** UTC week intervals; [] when they cannot be computed (see `problem`). */
   intervals: Interval[];
   /** Minutes one firing can keep the fleet busy (duration, accuracy + randomised delay). */
@@ -842,6 +843,30 @@ function k8sFacts(scan: ScanModel, resolver: RegionResolver): ScheduleFact[] {
   return out;
 }
 
+/**
+ * Zones with unusual offsets (half and quarter hours, DST on either side, the date line) used to
+ * probe whether a schedule's timezone matters.
+ */
+const PROBE_ZONES = ['Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe', 'Pacific/Kiritimati', 'America/Los_Angeles'];
+
+/** The hours of the UTC week (0..167) a schedule touches. */
+function hoursOfWeek(intervals: readonly Interval[]): string {
+  const hours = new Set<number>();
+  for (const [a, b] of intervals) for (let h = Math.floor(a / 60); h < Math.ceil(b / 60); h++) hours.add(h);
+  return [...hours].sort((x, y) => x - y).join(',');
+}
+
+/**
+ * True when the timezone cannot change which hours of the UTC week a schedule fires in: a job
+ * that runs every ten minutes, or every hour, covers every hour whatever the zone, so an unknown
+ * zone hides nothing from the blast-radius check. (The exact minutes do move in quarter-hour zones.)
+ */
+export function zoneInvariant(occFor: (zone: string) => Occurrences): boolean {
+  const key = (zone: string) => hoursOfWeek(weekWindows(occFor(zone), 60_000).intervals);
+  const utc = key('UTC');
+  return PROBE_ZONES.every((z) => key(z) === utc);
+}
+
 function cronJob(o: K8sObject, doc: Document, regions: (RegionAttribution | undefined)[], resource: string): ScheduleFact[] {
   const se = getEntry(get(o.value, 'spec'), 'schedule');
   const schedule = str(se?.value);
@@ -872,6 +897,9 @@ function cronJob(o: K8sObject, doc: Document, regions: (RegionAttribution | unde
     return fail({ kind: 'unparsable', message: e instanceof Error ? e.message : String(e), loc });
   }
   if (tz === undefined) {
+    // A schedule that touches the same hours of the UTC week in every zone (`*/10 * * * *`,
+    // hourly) does not depend on the controller's timezone for blast-radius purposes.
+    if (zoneInvariant((zone) => cronSource(spec, zone))) return windowOf('UTC', 'invariant');
     return fail({ kind: 'timezone-unknown', message: 'a CronJob without spec.timeZone runs in the kube-controller-manager\'s timezone, which the configuration does not say', loc });
   }
   return windowOf(tz, 'attribute');

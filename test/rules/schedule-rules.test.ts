@@ -37,6 +37,22 @@ describe('FL202 schedule-time-unknown', () => {
     expect(result.findings[0].message).toMatch(/kube-controller-manager/);
     expect(result.findings[2].message).toMatch(/rate\(7 days\).*created/);
   });
+
+  it('is silent when the zone cannot change which UTC hours a schedule touches, not when it can', async () => {
+    const job = (schedule: string) => cronJob('').replace('"0 1 * * 0"', `"${schedule}"`);
+    const { result } = await scanFiles(
+      {
+        'every-10-min.yaml': job('*/10 * * * *'),
+        'every-minute.yaml': job('* * * * *'),
+        'hourly-at-15.yaml': job('15 * * * *'),
+        'every-6-hours.yaml': job('0 */6 * * *'),
+      },
+      { only },
+    );
+    // every 10 minutes, every minute and hourly cover every hour of the week in any zone; every 6 hours
+    // lands on different UTC hours depending on the zone's offset
+    expect(result.findings.map((f) => f.location.path)).toEqual(['every-6-hours.yaml']);
+  });
 });
 
 const timer = (body: string) => `[Timer]\n${body}\n[Install]\nWantedBy=timers.target\n`;
