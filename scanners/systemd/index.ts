@@ -6,25 +6,14 @@
 import type { Document, DocumentOf, UnitModel } from '../../engine/model.js';
 import { mapSpan } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { limitDiagnostics } from '../../engine/scanner-api.js';
 import { classifySystemdPath, looksLikeIni, sniffSystemd } from './detect.js';
-import { parseUnitText, type DiagnosticSink } from './parse.js';
+import { parseUnitText } from './parse.js';
 
 export { classifySystemdPath, looksLikeIni, sniffSystemd, UNIT_TYPES } from './detect.js';
 export { parseUnitText } from './parse.js';
 export { unitBoolean, unitEntries, unitSections, unitValue, unitValues } from './helpers.js';
 
-const MAX_DIAGNOSTICS = 100;
-
-function limitedSink(ctx: ParseContext): DiagnosticSink {
-  let n = 0;
-  return (d) => {
-    n++;
-    if (n <= MAX_DIAGNOSTICS) ctx.diagnostic(d);
-    else if (n === MAX_DIAGNOSTICS + 1) {
-      ctx.diagnostic({ severity: 'info', code: 'parse-error', message: `more than ${MAX_DIAGNOSTICS} problems in this document; the rest are not reported`, loc: d.loc });
-    }
-  };
-}
 
 function basename(p: string): string {
   const parts = p.replace(/\\/g, '/').split('/');
@@ -51,7 +40,7 @@ export const systemdScanner: Scanner = {
     // Name the unit after the path it is written to (embedded) or the file itself (root).
     const namePath = input.origin ? input.origin.targetPath : input.map.file;
     const info = namePath ? classifySystemdPath(namePath) : undefined;
-    const parsed = parseUnitText(input.text, input.map, limitedSink(ctx));
+    const parsed = parseUnitText(input.text, input.map, limitDiagnostics(ctx));
     const model: UnitModel = {
       unitName: info?.unitName ?? (namePath ? basename(namePath) : ''),
       sections: parsed.sections,

@@ -16,10 +16,11 @@
  * Everything that is neither is reported (systemd logs and ignores such lines) and skipped.
  */
 import type { Diagnostic, UnitEntry, UnitSection } from '../../engine/model.js';
-import { MappedTextBuilder, mapOffset, mapSpan, type OffsetMap } from '../../engine/offset-map.js';
+import { MappedTextBuilder, mapOffset, mapSpan, type OffsetMap, mapSpanVia } from '../../engine/offset-map.js';
 import type { Loc } from '../../engine/source.js';
 
-export type DiagnosticSink = (d: Omit<Diagnostic, 'file'>) => void;
+export type { DiagnosticSink } from '../../engine/scanner-api.js';
+import type { DiagnosticSink } from '../../engine/scanner-api.js';
 
 export interface ParsedUnit {
   sections: UnitSection[];
@@ -37,11 +38,6 @@ export function isTemplateLine(line: string): boolean {
 }
 
 /** Root span of `[s, e)` of a text built with `inner` (offsets → input text) over `outer` (input text → root). */
-function spanVia(inner: OffsetMap, outer: OffsetMap, s: number, e: number): Loc {
-  const a = mapOffset(inner, s, 'start');
-  const b = e > s ? Math.max(a, mapOffset(inner, e, 'end')) : a;
-  return mapSpan(outer, a, b);
-}
 
 export function parseUnitText(text: string, map: OffsetMap, diag: DiagnosticSink): ParsedUnit {
   const sections: UnitSection[] = [];
@@ -54,7 +50,7 @@ export function parseUnitText(text: string, map: OffsetMap, diag: DiagnosticSink
 
   const parseLogical = (built: { text: string; map: OffsetMap }): void => {
     const L = built.text;
-    const span = (s: number, e: number) => spanVia(built.map, map, s, e);
+    const span = (s: number, e: number) => mapSpanVia(built.map, map, s, e);
     let i0 = 0;
     let i1 = L.length;
     while (i0 < i1 && isWs(L.charCodeAt(i0))) i0++;
