@@ -38,3 +38,12 @@ describe('rule catalog', () => {
     expect(Object.keys(m.messages).length).toBeGreaterThan(0);
   });
 });
+
+describe('generated catalog page', () => {
+  it('docs/rules/README.md matches `faultline rules --format markdown`', async () => {
+    const { catalogMarkdown } = await import('../../cli/catalog.js');
+    const sorted = [...metas].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const page = readFileSync('docs/rules/README.md', 'utf8');
+    expect(page.endsWith(catalogMarkdown(sorted)), 'regenerate docs/rules/README.md (see its first line)').toBe(true);
+  });
+});
