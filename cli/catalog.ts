@@ -10,6 +10,6 @@ export function catalogText(metas: readonly RuleMeta[]): string {
 }
 
 export function catalogMarkdown(metas: readonly RuleMeta[]): string {
-  const rows = metas.map((m) => `| ${m.id} | [${m.name}](${m.docs.replace(/^docs\//, '')}) | ${m.family} | ${m.severity} | ${m.title} |`);
+  const rows = metas.map((m) => `| ${m.id} | [${m.name}](${m.docs.replace(/^docs\/rules\//, '')}) | ${m.family} | ${m.severity} | ${m.title} |`);
   return ['| ID | Name | Family | Severity | Title |', '|---|---|---|---|---|', ...rows, ''].join('\n');
 }
