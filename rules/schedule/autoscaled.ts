@@ -6,6 +6,7 @@
 import type { NodeImage } from '../../engine/facts/node-image.js';
 import type { ScanModel } from '../../engine/scan-model.js';
 import type { Loc } from '../../engine/source.js';
+import type { Expr, HclBody } from '../../engine/model.js';
 
 export const AUTOSCALED_TYPES = new Set([
   'aws_autoscaling_group',
@@ -29,25 +30,73 @@ export interface AutoscaledBy {
 export function autoscaledBy(scan: ScanModel, img: NodeImage): AutoscaledBy | undefined {
   // Terraform references resolve inside one module (directory)
   const direct = [...img.consumers.map((c) => ({ r: c.resource, dir: dirOf(c.loc.file) })), ...(img.kind === 'layer' ? [{ r: img.name, dir: dirOf(img.loc.file) }] : [])];
-  const groups: { resource: string; dir: string; loc: Loc; text: string }[] = [];
+  const groups: { resource: string; dir: string; loc: Loc; refs: Set<string> }[] = [];
   for (const doc of scan.ofFormat('terraform')) {
     if (doc.origin) continue;
-    const file = scan.files.get(doc.file);
     for (const b of doc.model.body.blocks) {
       if (b.type !== 'resource' || !AUTOSCALED_TYPES.has(b.labels[0] ?? '')) continue;
-      groups.push({ resource: b.labels.join('.'), dir: dirOf(doc.file), loc: b.loc, text: file ? file.text.slice(b.loc.start, b.loc.end) : '' });
+      groups.push({ resource: b.labels.join('.'), dir: dirOf(doc.file), loc: b.loc, refs: referencedResources(b.body) });
     }
   }
   for (const { r, dir } of direct) {
     const g = groups.find((x) => x.resource === r && x.dir === dir);
     if (g) return { resource: g.resource, loc: g.loc };
   }
+  // a group that refers to the consumer (`launch_template { id = aws_launch_template.nodes.id }`)
   for (const { r, dir } of direct) {
-    const re = new RegExp(`\\b${r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
-    const g = groups.find((x) => x.dir === dir && re.test(x.text));
+    const g = groups.find((x) => x.dir === dir && x.refs.has(r));
     if (g) return { resource: g.resource, loc: g.loc };
   }
   return undefined;
+}
+
+/** `type.name` of every resource referenced anywhere in a block body (HCL and CDKTF alike produce `ref` expressions). */
+function referencedResources(body: HclBody): Set<string> {
+  const out = new Set<string>();
+  const visit = (e: Expr | undefined, depth = 0): void => {
+    if (!e || depth > 64) return;
+    switch (e.t) {
+      case 'ref':
+        if (e.path.length >= 2 && typeof e.path[0] === 'string' && typeof e.path[1] === 'string') out.add(`${e.path[0]}.${e.path[1]}`);
+        return;
+      case 'template':
+        e.parts.forEach((p) => visit(p, depth + 1));
+        return;
+      case 'call':
+        e.args.forEach((a) => visit(a, depth + 1));
+        return;
+      case 'tuple':
+        e.items.forEach((i) => visit(i, depth + 1));
+        return;
+      case 'object':
+        e.entries.forEach((x) => (visit(x.key, depth + 1), visit(x.value, depth + 1)));
+        return;
+      case 'binary':
+        visit(e.left, depth + 1);
+        visit(e.right, depth + 1);
+        return;
+      case 'unary':
+        visit(e.operand, depth + 1);
+        return;
+      case 'conditional':
+        visit(e.cond, depth + 1);
+        visit(e.then, depth + 1);
+        visit(e.else, depth + 1);
+        return;
+      case 'index':
+        visit(e.target, depth + 1);
+        visit(e.key, depth + 1);
+        return;
+      default:
+        return;
+    }
+  };
+  const walk = (b: HclBody): void => {
+    for (const a of b.attributes) visit(a.expr);
+    for (const nb of b.blocks) walk(nb.body);
+  };
+  walk(body);
+  return out;
 }
 
 function dirOf(p: string): string {
