@@ -6,7 +6,7 @@
  * included, carrying their `suppression`.
  */
 import type { Finding, FindingLocation, RelatedFindingLocation, Suppression } from '../engine/finding.js';
-import type { ReportedDiagnostic, RenderOptions, ScanResult } from '../engine/result.js';
+import type { ReportedDiagnostic, RenderOptions, ScanResult, ScheduleWindow } from '../engine/result.js';
 import type { RuleFamily, Severity } from '../engine/rule-api.js';
 import {
   countFindings,
@@ -93,6 +93,8 @@ export interface JsonReport {
   findings: JsonFinding[];
   diagnostics: JsonDiagnostic[];
   rules: JsonRule[];
+  /** Per-region update windows (the fleet timeline), when schedule analysis ran. */
+  schedules?: ScheduleWindow[];
 }
 
 function range(r: FindingLocation['range']): JsonRange {
@@ -185,6 +187,18 @@ export function buildJsonReport(result: ScanResult, options: RenderOptions): Jso
     family: r.family,
     docs: r.docs,
   }));
+  if (result.schedules?.length) {
+    report.schedules = result.schedules.map((w) => ({
+      region: w.region,
+      kind: w.kind,
+      label: w.label,
+      expression: w.expression,
+      timezone: w.timezone,
+      intervals: w.intervals.map(([a, b]) => [a, b] as [number, number]),
+      path: w.path,
+      line: w.line,
+    }));
+  }
   return report;
 }
 
