@@ -252,7 +252,19 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     text: string;
     resourceLoc?: Loc;
     document?: Document;
+    /** The primary location as root offsets. */
+    primary: Loc;
+    /** For findings in synthesized CDKTF output: the construct's source span in the .ts file. */
+    synthesizedFrom?: Loc;
   }
+
+  // Terraform JSON blocks synthesized by CDKTF (`cdktf.out/.../cdk.tf.json`) that know their construct.
+  const synthesizedBlocks = model
+    .ofFormat('terraform')
+    .filter((d) => d.model.syntax === 'json')
+    .flatMap((d) => d.model.body.blocks.filter((b) => b.constructPath));
+  const synthesizedBlockAt = (l: Loc) =>
+    synthesizedBlocks.find((b) => b.loc.file === l.file && b.loc.start <= l.start && l.end <= b.loc.end);
   const pending: Pending[] = [];
   const dedupe = new Set<string>();
   for (const { meta, report } of raw) {
@@ -279,8 +291,19 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
         return l ? { ...l, message: r.message } : undefined;
       })
       .filter((x): x is NonNullable<typeof x> => x !== undefined);
+    const sb = synthesizedBlocks.length ? synthesizedBlockAt(report.resourceLoc ?? report.loc) : undefined;
+    if (sb?.constructPath) {
+      const src = sb.sourceLoc ? locationOf(sb.sourceLoc, 1) : undefined;
+      related.push(
+        src
+          ? { ...src, message: `synthesized from construct ${sb.constructPath} (${src.path}:${src.range.start.line})` }
+          : { ...locationOf(sb.loc, 1)!, message: `synthesized from construct ${sb.constructPath}` },
+      );
+    }
     const f = files.get(report.loc.file)!;
     pending.push({
+      primary: report.loc,
+      synthesizedFrom: sb?.sourceLoc,
       finding: {
         ruleId: meta.id,
         ruleName: meta.name,
@@ -301,7 +324,16 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   // -- changed-files mode
   const touches = (p: Pending): boolean =>
     !opts.reportPaths || opts.reportPaths.has(p.finding.location.path) || p.finding.related.some((r) => opts.reportPaths!.has(r.path));
-  const kept = pending.filter(touches);
+  // A hazard found both in CDKTF sources and in their committed synthesized output is one hazard:
+  // keep the finding on the source, drop the one on the synthesized JSON.
+  const deduped = pending.filter((p) => {
+    const from = p.synthesizedFrom;
+    if (!from) return true;
+    return !pending.some(
+      (q) => q !== p && q.finding.ruleId === p.finding.ruleId && q.primary.file === from.file && q.primary.start >= from.start && q.primary.end <= from.end,
+    );
+  });
+  const kept = deduped.filter(touches);
 
   // -- suppressions
   const today = opts.today ?? new Date().toISOString().slice(0, 10);
@@ -326,6 +358,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       },
       text: f.text.slice(l.start, l.end),
       key: data.rule,
+      primary: l,
     });
   };
 

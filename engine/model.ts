@@ -223,6 +223,16 @@ export interface HclBlock {
   typeLoc: Loc;
   loc: Loc;
   body: HclBody;
+  /**
+   * Terraform JSON `resource`/`data` blocks only: the CDKTF construct path from the block's
+   * `"//": {"metadata": {"path": ...}}` (`<stack id>/<construct id>`, as `cdktf synth` writes it).
+   */
+  constructPath?: string;
+  /**
+   * Synthesized blocks only (set by the CDKTF link when the scan also holds the app's TypeScript):
+   * the `new Construct(this, "id", ...)` expression this block was synthesized from.
+   */
+  sourceLoc?: Loc;
 }
 
 export interface HclBody {

@@ -11,6 +11,7 @@ import type { Document, DocumentOf, Expr, HclAttribute, HclBlock, HclBody, Value
 import type { LinkContext } from '../../engine/scanner-api.js';
 import type { Loc } from '../../engine/source.js';
 import { CdkEvaluator, type ProjectHost } from './evaluate.js';
+import { relateSynthesized, type SourceConstruct } from './synth.js';
 import { isMapAttribute, snakeCase, type ConstructKind } from './types.js';
 
 const require = createRequire(import.meta.url);
@@ -94,6 +95,20 @@ export function linkCdktf(documents: Document[], ctx: LinkContext): void {
     diag: (d) => ctx.diagnostic(d),
   };
   const ev = new CdkEvaluator(host);
+  const stackModules = new Set(docs.map((d) => d.model.moduleDir));
+  const constructs: SourceConstruct[] = [];
+  /** stack id → moduleDirs of the stack classes instantiated with that id (for synthesized JSON). */
+  const stacks = new Map<string, Set<string>>();
+  const stackInstance = (n: TS.NewExpression) => {
+    const moduleDir = stackClassModule(ts, checker, n.expression);
+    const idNode = n.arguments?.[1];
+    if (!moduleDir || !stackModules.has(moduleDir) || !idNode) return;
+    const id = ev.evaluate(idNode);
+    if (id.kind !== 'scalar' || typeof id.value !== 'string') return;
+    let l = stacks.get(id.value);
+    if (!l) stacks.set(id.value, (l = new Set()));
+    l.add(moduleDir);
+  };
 
   for (const [file, fileDocs] of byFile) {
     const sf = program.getSourceFile(`/${file}`);
@@ -104,13 +119,29 @@ export function linkCdktf(documents: Document[], ctx: LinkContext): void {
     };
     const construct = (n: TS.NewExpression) => {
       const kind = ev.constructKind(n);
-      if (!kind) return;
+      if (!kind) return stackInstance(n);
       const doc = docFor(ts, n, fileDocs);
       const block = buildBlock(ev, n, kind);
-      if (doc && block) doc.model.body.blocks.push(block);
+      if (doc && block) {
+        doc.model.body.blocks.push(block);
+        constructs.push({ moduleDir: doc.model.moduleDir, block });
+      }
     };
     visit(sf);
   }
+  relateSynthesized(documents, constructs, stacks);
+}
+
+/** `<file without .ts>/<Class>` of the class `new <expr>(...)` instantiates, if it is declared in the project. */
+function stackClassModule(ts: TsMorph['ts'], checker: TS.TypeChecker, expr: TS.Expression): string | undefined {
+  let sym = checker.getSymbolAtLocation(expr);
+  if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
+  for (const d of sym?.declarations ?? []) {
+    if (!ts.isClassDeclaration(d) || !d.name) continue;
+    const file = d.getSourceFile().fileName.replace(/^\//, '');
+    return `${file.replace(SOURCE, '')}/${d.name.text}`;
+  }
+  return undefined;
 }
 
 /** The document of the stack class that contains `n` (else the file's own document). */

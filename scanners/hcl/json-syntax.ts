@@ -9,7 +9,9 @@
  *    body level an array means several blocks (`"provider": {"aws": [{...}, {"alias": "x"}]}`).
  *  - Strings are templates (`"${var.x}"`), except where Terraform reads them literally:
  *    `variable` `default`/`type`/`description`, `module` `source`/`version`, and every value of a
- *    `.tfvars.json` file. A `"//"` key in a body is a comment and is skipped.
+ *    `.tfvars.json` file. A `"//"` key in a body is a comment and is skipped; only a
+ *    `resource`/`data` block's `"//".metadata.path` (CDKTF synthesized output) is kept, as
+ *    `HclBlock.constructPath`.
  *  - NESTED-BLOCK RULE (no provider schema is available): inside a block body, a key becomes a
  *    nested block when (a) it is a labelled nested block type of that context (`provisioner "x"`,
  *    `dynamic "x"` and its `content`, `backend "x"`, Packer `build` → `provisioner`/`source`/
@@ -153,6 +155,19 @@ export function convertJson(root: JNode | undefined, src: Src, flavor: JsonFlavo
   }
 }
 
+/** `"//": {"metadata": {"path": "<stack>/<construct>"}}` in a block body (CDKTF synthesized JSON). */
+function constructPath(body: JObject): string | undefined {
+  const member = (o: JNode, key: string): JNode | undefined => {
+    if (o.k !== 'obj') return undefined;
+    for (let i = o.members.length - 1; i >= 0; i--) if (o.members[i].key.value === key) return o.members[i].value;
+    return undefined;
+  };
+  const meta = member(body, '//');
+  const md = meta && member(meta, 'metadata');
+  const path = md && member(md, 'path');
+  return path?.k === 'str' && path.value !== '' ? path.value : undefined;
+}
+
 class JsonConverter {
   constructor(
     readonly src: Src,
@@ -252,6 +267,10 @@ class JsonConverter {
       loc: this.loc(start, v.e),
       body: this.body(v, schema, mode),
     };
+    if ((type === 'resource' || type === 'data') && labels.length === 2) {
+      const path = constructPath(v);
+      if (path !== undefined) block.constructPath = path;
+    }
     out.blocks.push(block);
   }
 
