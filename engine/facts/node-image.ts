@@ -21,9 +21,11 @@
 import {
   get,
   isSeq,
+  items,
   str,
   type Document,
   type DocumentOf,
+  type Expr,
   type HclBlock,
   type ShellCommand,
   type UnitModel,
@@ -132,7 +134,7 @@ export interface NetworkdSettings {
   files: string[];
 }
 
-export type NodeImageKind = 'packer' | 'dockerfile' | 'layer' | 'file';
+export type NodeImageKind = 'packer' | 'dockerfile' | 'layer' | 'imagebuilder' | 'file';
 
 export interface NodeImage {
   id: string;
@@ -182,7 +184,9 @@ export function osFromText(text: string, evidence?: Loc): OsInfo | undefined {
   const mk = (o: Omit<OsInfo, 'evidence' | 'from' | 'networkd'>): OsInfo => ({ ...o, networkd: networkdBased(o), evidence, from: text });
   if (/ubuntu/.test(s)) {
     const v = /(\d{2})[._-]?(04|10)(?!\d)/.exec(s);
-    let version = v ? `${v[1]}.${v[2]}` : undefined;
+    // EC2 Image Builder managed images: `ubuntu-server-22-lts-x86`
+    const lts = /ubuntu[a-z-]*-(\d{2})-lts/.exec(s);
+    let version = v ? `${v[1]}.${v[2]}` : lts && Number(lts[1]) % 2 === 0 ? `${lts[1]}.04` : undefined;
     if (!version) for (const [c, ver] of Object.entries(UBUNTU_CODENAMES)) if (s.includes(c)) version = ver;
     return mk({ distro: 'ubuntu', version, systemd: version ? UBUNTU_SYSTEMD[version] : undefined });
   }
@@ -784,7 +788,7 @@ interface Proto {
 }
 
 const IMAGE_NAME_ATTRS = ['ami_name', 'image_name', 'managed_image_name', 'image_family', 'vm_name', 'snapshot_name', 'name'];
-const OS_ATTRS = ['source_ami_filter', 'source_image_family', 'source_image', 'iso_url', 'iso_urls', 'image_offer', 'image_sku', 'image_publisher', 'image', 'source_image_name', 'base_image'];
+const OS_ATTRS = ['source_ami_filter', 'source_ami', 'source_image_family', 'source_image', 'iso_url', 'iso_urls', 'image_offer', 'image_sku', 'image_publisher', 'image', 'source_image_name', 'base_image'];
 
 function packerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
   const out: Proto[] = [];
@@ -795,8 +799,12 @@ function packerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
       .filter((d) => !d.origin && d.model.moduleDir === doc.model.moduleDir)
       .flatMap((d) => d.model.body.blocks.filter((b) => b.type === 'source'));
     for (const build of doc.model.body.blocks.filter((b) => b.type === 'build')) {
-      const srcRefs = stringItems(attr(build, 'sources')?.value);
-      const sources = dirSources.filter((s) => srcRefs.includes(`source.${s.labels[0]}.${s.labels[1]}`));
+      const srcAttr = attr(build, 'sources');
+      const srcRefs = stringItems(srcAttr?.value);
+      // a legacy JSON template's `build {}` (its `provisioners`) applies to every builder of the template
+      const sources = srcAttr
+        ? dirSources.filter((s) => srcRefs.includes(`source.${s.labels[0]}.${s.labels[1]}`))
+        : doc.model.body.blocks.filter((b) => b.type === 'source');
       const names: string[] = [];
       for (const s of sources) for (const n of IMAGE_NAME_ATTRS) if (n !== 'name') { const v = attrStr(s, n); if (v) names.push(v); }
       const bname = attrStr(build, 'name');
@@ -879,7 +887,7 @@ function dockerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
 }
 
 /** Image references of a Terraform resource: strings that name an image, and their OS hints. */
-const IMAGE_REF_ATTRS = ['image_id', 'ami', 'source_image', 'source_image_id', 'image', 'ami_id'];
+const IMAGE_REF_ATTRS = ['image_id', 'ami', 'source_image', 'source_image_id', 'image', 'ami_id', 'parent_image'];
 
 function imageRefsOf(scan: ScanModel, doc: DocumentOf<'terraform'>, block: HclBlock): { ref: string; loc: Loc }[] {
   const out: { ref: string; loc: Loc }[] = [];
@@ -965,6 +973,140 @@ function loosePath(doc: Document): string | undefined {
   return undefined;
 }
 
+/** Every reference (`aws_imagebuilder_component.x.arn`) in an expression. */
+function exprRefs(e: Expr | undefined, out: string[] = []): string[] {
+  if (!e) return out;
+  switch (e.t) {
+    case 'ref':
+      out.push(e.text);
+      break;
+    case 'template':
+      for (const p of e.parts) exprRefs(p, out);
+      break;
+    case 'call':
+      for (const a of e.args) exprRefs(a, out);
+      break;
+    case 'tuple':
+      for (const i of e.items) exprRefs(i, out);
+      break;
+    case 'object':
+      for (const x of e.entries) exprRefs(x.value, out);
+      break;
+    case 'binary':
+      exprRefs(e.left, out);
+      exprRefs(e.right, out);
+      break;
+    case 'unary':
+      exprRefs(e.operand, out);
+      break;
+    case 'conditional':
+      exprRefs(e.then, out);
+      exprRefs(e.else, out);
+      break;
+    case 'index':
+      exprRefs(e.target, out);
+      break;
+  }
+  return out;
+}
+
+/**
+ * EC2 Image Builder: each component document (AWSTOE YAML) is an image — its build and validate
+ * phases run on the build instance (the `test` phase runs on a separate test instance and is not
+ * replayed). The base OS is the `parent_image` of the Terraform `aws_imagebuilder_image_recipe`s
+ * that use the component (linked through an `aws_imagebuilder_component` whose `data` reads the
+ * file, whose `uri` ends in its name, or whose `name` is the document's `name`; recipes name
+ * components by reference or by ARN). Recipes that disagree on the OS, or none: unknown. When the
+ * parent image is an image of this scan (a Packer AMI...), the component is a layer on top of it.
+ */
+function imageBuilderImages(scan: ScanModel, regions: RegionResolver, bases: Proto[]): Proto[] {
+  const out: Proto[] = [];
+  const tf = scan
+    .ofFormat('terraform')
+    .filter((d) => !d.origin)
+    .flatMap((doc) => doc.model.body.blocks.filter((b) => b.type === 'resource').map((block) => ({ doc, block })));
+  const components = tf.filter((r) => r.block.labels[0] === 'aws_imagebuilder_component');
+  const recipes = tf.filter((r) => r.block.labels[0] === 'aws_imagebuilder_image_recipe');
+  for (const doc of scan.ofFormat('imagebuilder')) {
+    if (doc.origin) continue;
+    const nameNode = get(doc.model.root, 'name');
+    const docName = str(nameNode);
+    const linked = components.filter(({ doc: d, block }) => {
+      if ((d.model.references ?? []).some((r) => (r.kind === 'file' || r.kind === 'templatefile') && r.path === doc.file && within(r.loc, block.loc))) return true;
+      const uri = attrStr(block, 'uri');
+      if (uri && uri.endsWith(`/${basename(doc.file)}`)) return true;
+      return !!docName && attrStr(block, 'name') === docName;
+    });
+    const names = [...new Set([docName, ...linked.map((c) => attrStr(c.block, 'name'))].filter((n): n is string => !!n))];
+    const addrs = linked.map((c) => `aws_imagebuilder_component.${c.block.labels[1]}.`);
+    const usedBy = recipes.filter(({ block }) =>
+      block.body.blocks
+        .filter((c) => c.type === 'component')
+        .some((c) => {
+          const a = attr(c, 'component_arn');
+          if (!a) return false;
+          if (exprRefs(a.expr).some((t) => addrs.some((x) => `${t}.`.startsWith(x)))) return true;
+          const arn = /:component\/([^/]+)\//.exec(str(a.value) ?? '');
+          return !!arn && names.some((n) => n.toLowerCase() === arn[1].toLowerCase());
+        }),
+    );
+    const regs: RegionAttribution[] = [...regions.regionsOfPath(doc.file)];
+    const oses: OsInfo[] = [];
+    const baseIds = new Set<string>();
+    let base: Proto | undefined;
+    const consumers: NodeImage['consumers'] = [];
+    for (const { doc: rd, block } of usedBy) {
+      const rr = regions.regionsOf(rd, block);
+      regs.push(...rr);
+      consumers.push({ resource: block.labels.join('.'), loc: block.loc, regions: rr });
+      const refs = imageRefsOf(scan, rd, block);
+      const bs = bases.filter((img) => img.names.some((n) => refs.some((r) => imageNameMatches(r.ref, n))));
+      for (const x of bs) baseIds.add(x.id);
+      base ??= bs[0];
+      let os = bs[0]?.os;
+      if (!os) for (const r of refs) os ??= osFromText(r.ref, r.loc);
+      if (os) oses.push(os);
+    }
+    const distinct = new Set(oses.map((o) => `${o.distro}/${o.version ?? '?'}`));
+    const name = names[0] ?? doc.file;
+    let os = distinct.size === 1 && oses.length === usedBy.length ? oses[0] : undefined;
+    if (!usedBy.length) os = undefined;
+    os ??= fleetOs(scan, names, name);
+    if (baseIds.size !== 1) base = undefined;
+    const b = base ? base.builder.clone(`imagebuilder:${doc.id}`) : new Builder(scan, `imagebuilder:${doc.id}`);
+    if (!base) seedStock(b, os);
+    b.claim(doc);
+    const testPhases = items(get(doc.model.root, 'phases')).filter((ph) => str(get(ph, 'name'))?.toLowerCase() === 'test');
+    const kids = scan
+      .children(doc)
+      .filter((k) => !testPhases.some((ph) => within(k.origin!.loc, ph.loc)))
+      .sort((x, y) => x.origin!.loc.start - y.origin!.loc.start);
+    for (const k of kids) {
+      const target = k.origin?.targetPath;
+      const prev = target ? b.files.get(target) : undefined;
+      if (target && prev && /\bAppendFile\b/.test(k.origin!.label)) {
+        b.claim(k);
+        b.write(target, { ...prev, text: prev.text !== undefined ? prev.text + k.text : undefined, edits: [...(prev.edits ?? []), k.origin!.loc] });
+      } else b.applyChild(k);
+    }
+    out.push({
+      id: `imagebuilder:${doc.id}`,
+      name,
+      loc: nameNode?.loc ?? doc.loc,
+      blockLoc: doc.loc,
+      kind: 'imagebuilder',
+      names,
+      os,
+      base: base?.id,
+      builder: b,
+      regions: regs,
+      clusters: [],
+      consumers,
+    });
+  }
+  return out;
+}
+
 function looseImages(scan: ScanModel, regions: RegionResolver, claimed: Set<string>): Proto[] {
   const out: Proto[] = [];
   for (const doc of scan.documents) {
@@ -992,13 +1134,14 @@ export function nodeImages(scan: ScanModel): NodeImage[] {
   const packer = packerImages(scan, regions);
   const docker = dockerImages(scan, regions);
   const layers = terraformConsumersAndLayers(scan, regions, [...packer, ...docker]);
+  const imagebuilder = imageBuilderImages(scan, regions, [...packer, ...docker]);
   const claimed = new Set<string>();
-  for (const p of [...packer, ...docker, ...layers]) for (const f of p.builder.claimed) claimed.add(f);
+  for (const p of [...packer, ...docker, ...layers, ...imagebuilder]) for (const f of p.builder.claimed) claimed.add(f);
   const loose = looseImages(scan, regions, claimed);
 
   const fleetImages = scan.fleet.images ?? {};
   const result: NodeImage[] = [];
-  for (const p of [...packer, ...docker, ...layers, ...loose]) {
+  for (const p of [...packer, ...docker, ...layers, ...imagebuilder, ...loose]) {
     const regs = [...p.regions];
     const clusters = [...p.clusters];
     let fleetCni: CniEvidence | undefined;
@@ -1069,7 +1212,7 @@ export function baseOf(scan: ScanModel, img: NodeImage): NodeImage | undefined {
 
 /** Human label of an image for messages: `ubuntu-k8s-node-jammy (Packer, Ubuntu 22.04)`. */
 export function describeImage(img: NodeImage): string {
-  const kind = { packer: 'Packer image', dockerfile: 'container image', layer: 'user data of', file: 'configuration in' }[img.kind];
+  const kind = { packer: 'Packer image', dockerfile: 'container image', layer: 'user data of', imagebuilder: 'Image Builder component', file: 'configuration in' }[img.kind];
   return img.kind === 'layer' || img.kind === 'file' ? `${kind} ${img.name}` : `${kind} ${img.name}`;
 }
 
@@ -1178,7 +1321,7 @@ function sameLoc(a: Loc | undefined, b: Loc | undefined): boolean {
  * image they boot (the finding belongs to that image, once). `key` gives the decisive location of
  * the hazard for an image (undefined = no hazard).
  */
-export function reportableImages(scan: ScanModel, key: (img: NodeImage) => Loc | 'stock' | undefined, kinds: readonly NodeImageKind[] = ['packer', 'layer', 'file']): NodeImage[] {
+export function reportableImages(scan: ScanModel, key: (img: NodeImage) => Loc | 'stock' | undefined, kinds: readonly NodeImageKind[] = ['packer', 'layer', 'imagebuilder', 'file']): NodeImage[] {
   const all = nodeImages(scan);
   return all.filter((img) => {
     if (!kinds.includes(img.kind)) return false;

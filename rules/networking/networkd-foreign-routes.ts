@@ -56,7 +56,7 @@ export default defineRule<{ requireCniEvidence: boolean }>({
       if (img.os?.networkd !== true || !missing(img).length) return undefined;
       return img.networkd.manageForeignRoutes?.loc ?? img.networkd.manageForeignRoutingPolicyRules?.loc ?? 'stock';
     };
-    for (const img of reportableImages(scan, key, ['packer', 'layer'])) {
+    for (const img of reportableImages(scan, key, ['packer', 'layer', 'imagebuilder'])) {
       const cni = cniFor(scan, img);
       if (!cni.length && ctx.options.requireCniEvidence) continue;
       const cniText = cni.length ? describeCni(scan, cni) : 'any CNI that installs routes';
