@@ -235,3 +235,16 @@ describe('EC2 Image Builder components are node images', () => {
     expect(osFromText('arn:aws:imagebuilder:us-east-1:aws:image/amazon-linux-2023-x86/x.x.x')).toMatchObject({ distro: 'amazon-linux', version: '2023' });
   });
 });
+
+describe('FL301 networkd-foreign-routes on an Image Builder image', () => {
+  it('flags a component built on Ubuntu 22.04 in a Cilium fleet, at the component', async () => {
+    const { scanFiles } = await import('../helpers/scan.js');
+    const cilium = 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: cilium\n  namespace: kube-system\nspec:\n  template:\n    spec:\n      containers:\n        - name: cilium-agent\n          image: quay.io/cilium/cilium:v1.15.0\n';
+    const { result } = await scanFiles(
+      { 'ib/components/apt.yaml': CREATE, 'ib/main.tf': RECIPE('ubuntu-server-22-lts-x86', BY_REF), 'k8s/cilium.yaml': cilium },
+      { only: ['FL301'] },
+    );
+    expect(result.findings.map((f) => f.location.path)).toEqual(['ib/components/apt.yaml']);
+    expect(result.findings[0].related.some((r) => r.path === 'k8s/cilium.yaml')).toBe(true);
+  });
+});
