@@ -341,6 +341,10 @@ const STOCK_TIMERS: Record<string, { service: string; onCalendar: string[]; rand
   'dnf-automatic-install.timer': { service: 'dnf-automatic-install.service', onCalendar: ['*-*-* 6:00'], randomizedDelaySec: '60m', persistent: 'true', action: 'install' },
 };
 const DNF_AUTOMATIC_CONF = '[commands]\nupgrade_type = default\napply_updates = no\n';
+/** yum-cron's shipped /etc/yum/yum-cron.conf: downloads updates, does not apply them. */
+const YUM_CRON_CONF = '[commands]\nupdate_cmd = default\ndownload_updates = yes\napply_updates = no\n';
+/** Stock configuration files that sed edits in image builds start from. */
+const STOCK_CONFIGS: Record<string, string> = { '/etc/dnf/automatic.conf': DNF_AUTOMATIC_CONF, '/etc/yum/yum-cron.conf': YUM_CRON_CONF };
 
 // ---------------------------------------------------------------------------------------------
 // Building images
@@ -498,7 +502,7 @@ class Builder {
     for (const f of files) {
       if (!f.startsWith('/')) continue;
       let cur = this.files.get(f);
-      if (!cur && f === '/etc/dnf/automatic.conf') cur = { path: f, text: DNF_AUTOMATIC_CONF, chain: [], stock: true, layer: this.layer };
+      if (!cur && STOCK_CONFIGS[f] !== undefined) cur = { path: f, text: STOCK_CONFIGS[f], chain: [], stock: true, layer: this.layer };
       if (!cur) {
         this.write(f, { loc: c.loc, edits: [c.loc] });
         continue;
@@ -727,16 +731,26 @@ function foldTimer(unit: string, b: Builder, stock: (typeof STOCK_TIMERS)[string
 }
 
 /** dnf-automatic: installed, and its effective `apply_updates`. */
-export function dnfAutomatic(img: NodeImage): { installed: boolean; installLoc?: Loc; applyUpdates?: Setting } {
-  const pkg = img.packages.get('dnf-automatic');
-  const f = img.files.get('/etc/dnf/automatic.conf');
+/** An update agent's package and its `apply_updates` setting (its shipped config unless the image changes it). */
+function updateAgent(img: NodeImage, pkgName: string, confPath: string): { installed: boolean; installLoc?: Loc; applyUpdates?: Setting } {
+  const pkg = img.packages.get(pkgName);
+  const f = img.files.get(confPath);
   let applyUpdates: Setting | undefined;
-  const text = f?.text ?? (pkg?.state === 'installed' ? DNF_AUTOMATIC_CONF : undefined);
+  const text = f?.text ?? (pkg?.state === 'installed' ? STOCK_CONFIGS[confPath] : undefined);
   if (text !== undefined) {
     const m = [...text.matchAll(/^\s*apply_updates\s*=\s*(\S+)/gm)].pop();
     if (m) applyUpdates = { value: m[1], loc: f && !f.stock ? (f.edits?.[f.edits.length - 1] ?? f.loc) : undefined, stock: !f || f.stock };
   }
   return { installed: pkg?.state === 'installed', installLoc: pkg?.loc, applyUpdates };
+}
+
+export function dnfAutomatic(img: NodeImage): { installed: boolean; installLoc?: Loc; applyUpdates?: Setting } {
+  return updateAgent(img, 'dnf-automatic', '/etc/dnf/automatic.conf');
+}
+
+/** yum-cron (EL7): runs daily once its service is enabled; applies updates only with `apply_updates = yes`. */
+export function yumCron(img: NodeImage): { installed: boolean; installLoc?: Loc; applyUpdates?: Setting } {
+  return updateAgent(img, 'yum-cron', '/etc/yum/yum-cron.conf');
 }
 
 function timersOf(img: { os?: OsInfo; loc: Loc }, b: Builder, verdict: ChannelVerdict): EffectiveTimer[] {

@@ -2,20 +2,34 @@
  * FL107 dnf-automatic-apply: dnf-automatic (or yum-cron) applies updates on the nodes by itself.
  */
 import { defineRule } from '../../engine/rule-api.js';
-import { dnfAutomatic, reportableImages, unitState, type NodeImage } from '../../engine/facts/node-image.js';
+import { dnfAutomatic, reportableImages, unitState, yumCron, type NodeImage } from '../../engine/facts/node-image.js';
 import type { Loc } from '../../engine/source.js';
+
+const YES = ['yes', 'true', '1', 'on'];
 
 function hazard(img: NodeImage): { loc: Loc; why: string; related: { loc: Loc; message: string }[] } | undefined {
   const d = dnfAutomatic(img);
-  if (!d.installed) return undefined;
-  const related = d.installLoc ? [{ loc: d.installLoc, message: 'installs dnf-automatic' }] : [];
-  const install = unitState(img.units, 'dnf-automatic-install.timer');
-  if (install?.state === 'enabled') return { loc: install.loc, why: 'dnf-automatic-install.timer is enabled', related };
-  const timer = unitState(img.units, 'dnf-automatic.timer');
-  const apply = d.applyUpdates && ['yes', 'true', '1', 'on'].includes(d.applyUpdates.value.toLowerCase());
-  if (timer?.state === 'enabled' && apply) {
-    if (d.applyUpdates!.loc) related.push({ loc: d.applyUpdates!.loc, message: `apply_updates = ${d.applyUpdates!.value}` });
-    return { loc: timer.loc, why: 'dnf-automatic.timer is enabled and apply_updates = yes', related };
+  if (d.installed) {
+    const related = d.installLoc ? [{ loc: d.installLoc, message: 'installs dnf-automatic' }] : [];
+    const install = unitState(img.units, 'dnf-automatic-install.timer');
+    if (install?.state === 'enabled') return { loc: install.loc, why: 'dnf-automatic-install.timer is enabled', related };
+    const timer = unitState(img.units, 'dnf-automatic.timer');
+    const apply = d.applyUpdates && YES.includes(d.applyUpdates.value.toLowerCase());
+    if (timer?.state === 'enabled' && apply) {
+      if (d.applyUpdates!.loc) related.push({ loc: d.applyUpdates!.loc, message: `apply_updates = ${d.applyUpdates!.value}` });
+      return { loc: timer.loc, why: 'dnf-automatic.timer is enabled and apply_updates = yes', related };
+    }
+  }
+  // yum-cron (EL7): the shipped config only downloads; it applies updates once apply_updates = yes
+  const y = yumCron(img);
+  if (y.installed) {
+    const svc = unitState(img.units, 'yum-cron.service');
+    const apply = y.applyUpdates && YES.includes(y.applyUpdates.value.toLowerCase());
+    if (svc?.state === 'enabled' && apply) {
+      const related = y.installLoc ? [{ loc: y.installLoc, message: 'installs yum-cron' }] : [];
+      if (y.applyUpdates!.loc) related.push({ loc: y.applyUpdates!.loc, message: `apply_updates = ${y.applyUpdates!.value}` });
+      return { loc: svc.loc, why: 'yum-cron is enabled and apply_updates = yes', related };
+    }
   }
   return undefined;
 }

@@ -177,3 +177,52 @@ describe('FL107 dnf-automatic-apply', () => {
     expect(result.findings).toEqual([]);
   });
 });
+
+describe('FL107 dnf-automatic-apply: yum-cron', () => {
+  const pkr = (lines: string[]) =>
+    [
+      'source "amazon-ebs" "el7" {',
+      '  ami_name = "el7-node"',
+      '  source_ami_filter {',
+      '    filters = { name = "CentOS-7-x86_64-*" }',
+      '    owners  = ["125523088429"]',
+      '  }',
+      '}',
+      'build {',
+      '  sources = ["source.amazon-ebs.el7"]',
+      '  provisioner "shell" {',
+      '    inline = [',
+      ...lines.map((l) => `      "${l}",`),
+      '    ]',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+
+  it('flags yum-cron enabled with apply_updates switched on by sed, at the enable command', async () => {
+    const { result } = await scanFiles(
+      {
+        'img/el7.pkr.hcl': pkr([
+          'yum install -y yum-cron',
+          "sed -i 's/^apply_updates = no/apply_updates = yes/' /etc/yum/yum-cron.conf",
+          'systemctl enable yum-cron',
+        ]),
+      },
+      { only: ['FL107'] },
+    );
+    expect(result.findings.map(where)).toEqual(['img/el7.pkr.hcl:14:8-14:33 FL107']);
+    expect(result.findings[0].message).toMatch(/yum-cron is enabled and apply_updates = yes/);
+    expect(result.findings[0].related.map((r) => r.message)).toEqual(['installs yum-cron', 'apply_updates = yes']);
+  });
+
+  it('near-misses: the shipped config only downloads; installed but not enabled', async () => {
+    const { result } = await scanFiles(
+      {
+        'a/el7.pkr.hcl': pkr(['yum install -y yum-cron', 'systemctl enable yum-cron']),
+        'b/el7.pkr.hcl': pkr(['yum install -y yum-cron', "sed -i 's/^apply_updates = no/apply_updates = yes/' /etc/yum/yum-cron.conf"]),
+      },
+      { only: ['FL107'] },
+    );
+    expect(result.findings).toEqual([]);
+  });
+});
