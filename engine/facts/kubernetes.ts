@@ -590,12 +590,30 @@ export function workloadModel(scan: ScanModel): WorkloadModel {
     workloads.push(w);
   }
 
+  // Candidate workloads for a selecting object, by the same rule as nsMatch (same namespace, or the
+  // same directory when either side has none), in workload order: an index instead of a scan of
+  // every workload per Service, PDB and HPA.
+  const order = new Map<Workload, number>(workloads.map((w, i) => [w, i]));
+  const byNs = new Map<string, Workload[]>();
+  const byDir = new Map<string, Workload[]>();
+  for (const w of workloads) {
+    if (w.obj.namespace !== undefined) (byNs.get(w.obj.namespace) ?? byNs.set(w.obj.namespace, []).get(w.obj.namespace)!).push(w);
+    const d = dirOf(w.doc.file);
+    (byDir.get(d) ?? byDir.set(d, []).get(d)!).push(w);
+  }
+  const candidates = (x: { obj: K8sObject; doc: { file: string } }): Workload[] => {
+    const sameDir = byDir.get(dirOf(x.doc.file)) ?? [];
+    if (x.obj.namespace === undefined) return sameDir;
+    const out = [...(byNs.get(x.obj.namespace) ?? []), ...sameDir.filter((w) => w.obj.namespace === undefined)];
+    return out.sort((a, b) => order.get(a)! - order.get(b)!);
+  };
+
   // Services → workloads; Ingress / HTTPRoute → Services
   const services = of('Service').filter((s) => isMap(get(s.obj.value, 'spec', 'selector')));
   const svcWorkloads = new Map<string, Workload[]>();
   for (const s of services) {
     const selector = get(s.obj.value, 'spec', 'selector');
-    for (const w of workloads) {
+    for (const w of candidates(s)) {
       if (nsMatch(s, w) && selects(selector, w.podLabels)) {
         w.services.push(sel(s));
         const k = `${s.obj.namespace ?? ''}/${s.obj.name}`;
@@ -632,13 +650,13 @@ export function workloadModel(scan: ScanModel): WorkloadModel {
   const pdbs: WorkloadModel['pdbs'] = [];
   for (const p of of('PodDisruptionBudget')) {
     const s = get(p.obj.value, 'spec', 'selector');
-    const selected = workloads.filter((w) => w.longRunning && labelSelectorSelects(s, w.podLabels) && nsMatch(p, w));
+    const selected = candidates(p).filter((w) => w.longRunning && labelSelectorSelects(s, w.podLabels) && nsMatch(p, w));
     for (const w of selected) w.pdbs.push(sel(p));
     pdbs.push({ ...sel(p), selected });
   }
   for (const h of of('HorizontalPodAutoscaler')) {
     const ref = get(h.obj.value, 'spec', 'scaleTargetRef');
-    const w = workloads.find((w) => w.kind === str(get(ref, 'kind')) && w.name === str(get(ref, 'name')) && nsMatch(h, w));
+    const w = candidates(h).find((w) => w.kind === str(get(ref, 'kind')) && w.name === str(get(ref, 'name')) && nsMatch(h, w));
     if (!w) continue;
     w.hpas.push(sel(h));
     const min = get(h.obj.value, 'spec', 'minReplicas');

@@ -26,25 +26,45 @@ export interface AutoscaledBy {
   loc: Loc;
 }
 
-/** The autoscaling resource that launches the image, or undefined. */
-export function autoscaledBy(scan: ScanModel, img: NodeImage): AutoscaledBy | undefined {
-  // Terraform references resolve inside one module (directory)
-  const direct = [...img.consumers.map((c) => ({ r: c.resource, dir: dirOf(c.loc.file) })), ...(img.kind === 'layer' ? [{ r: img.name, dir: dirOf(img.loc.file) }] : [])];
-  const groups: { resource: string; dir: string; loc: Loc; refs: Set<string> }[] = [];
+interface Group {
+  resource: string;
+  dir: string;
+  loc: Loc;
+  refs: Set<string>;
+}
+
+const groupCache = new WeakMap<ScanModel, Map<string, Group[]>>();
+
+/** Every autoscaling resource of the scan with the resources it refers to, by directory (once per scan). */
+function autoscalingGroups(scan: ScanModel): Map<string, Group[]> {
+  let byDir = groupCache.get(scan);
+  if (byDir) return byDir;
+  byDir = new Map();
   for (const doc of scan.ofFormat('terraform')) {
     if (doc.origin) continue;
     for (const b of doc.model.body.blocks) {
       if (b.type !== 'resource' || !AUTOSCALED_TYPES.has(b.labels[0] ?? '')) continue;
-      groups.push({ resource: b.labels.join('.'), dir: dirOf(doc.file), loc: b.loc, refs: referencedResources(b.body) });
+      const dir = dirOf(doc.file);
+      const list = byDir.get(dir) ?? byDir.set(dir, []).get(dir)!;
+      list.push({ resource: b.labels.join('.'), dir, loc: b.loc, refs: referencedResources(b.body) });
     }
   }
+  groupCache.set(scan, byDir);
+  return byDir;
+}
+
+/** The autoscaling resource that launches the image, or undefined. */
+export function autoscaledBy(scan: ScanModel, img: NodeImage): AutoscaledBy | undefined {
+  // Terraform references resolve inside one module (directory)
+  const direct = [...img.consumers.map((c) => ({ r: c.resource, dir: dirOf(c.loc.file) })), ...(img.kind === 'layer' ? [{ r: img.name, dir: dirOf(img.loc.file) }] : [])];
+  const groups = autoscalingGroups(scan);
   for (const { r, dir } of direct) {
-    const g = groups.find((x) => x.resource === r && x.dir === dir);
+    const g = groups.get(dir)?.find((x) => x.resource === r);
     if (g) return { resource: g.resource, loc: g.loc };
   }
   // a group that refers to the consumer (`launch_template { id = aws_launch_template.nodes.id }`)
   for (const { r, dir } of direct) {
-    const g = groups.find((x) => x.dir === dir && x.refs.has(r));
+    const g = groups.get(dir)?.find((x) => x.refs.has(r));
     if (g) return { resource: g.resource, loc: g.loc };
   }
   return undefined;
