@@ -611,13 +611,43 @@ export function workloadModel(scan: ScanModel): WorkloadModel {
   // Services → workloads; Ingress / HTTPRoute → Services
   const services = of('Service').filter((s) => isMap(get(s.obj.value, 'spec', 'selector')));
   const svcWorkloads = new Map<string, Workload[]>();
-  for (const s of services) {
-    const selector = get(s.obj.value, 'spec', 'selector');
-    for (const w of candidates(s)) {
-      if (nsMatch(s, w) && selects(selector, w.podLabels)) {
-        w.services.push(sel(s));
-        const k = `${s.obj.namespace ?? ''}/${s.obj.name}`;
-        svcWorkloads.set(k, [...(svcWorkloads.get(k) ?? []), w]);
+  // A Service selects a pod only if the pod carries every pair of its selector, so index each Service
+  // by one concrete pair and look Services up from the pod's labels (a namespace with thousands of
+  // Services and workloads stays linear). Services whose selector is all templates match by scan.
+  const svcOrder = new Map(services.map((x, i) => [x, i]));
+  const byPair = new Map<string, typeof services>();
+  const unindexed: typeof services = [];
+  const scope = (x: { obj: K8sObject; doc: { file: string } }, useNs: boolean) => (useNs ? `ns:${x.obj.namespace}` : `dir:${dirOf(x.doc.file)}`);
+  const push = (m: Map<string, typeof services>, k: string, x: (typeof services)[number]) => (m.get(k) ?? m.set(k, []).get(k)!).push(x);
+  for (const x of services) {
+    const selector = get(x.obj.value, 'spec', 'selector') as MapValue;
+    const pair = selector.entries.find((e) => !isTemplated(e.key) && str(e.value) !== undefined && !isTemplated(str(e.value)));
+    if (!pair) {
+      unindexed.push(x);
+      continue;
+    }
+    const kv = `${pair.key}\u0000${str(pair.value)}`;
+    // both scopes, mirroring nsMatch: same namespace when both have one, else the same directory
+    if (x.obj.namespace !== undefined) push(byPair, `${scope(x, true)}\u0000${kv}`, x);
+    push(byPair, `${scope(x, false)}\u0000${kv}`, x);
+  }
+  const servicesFor = (w: Workload): typeof services => {
+    const labels = w.podLabels?.entries ?? [];
+    if (labels.some((e) => isTemplated(e.key) || isTemplated(str(e.value)))) return services; // templated labels match anything
+    const found = new Set<(typeof services)[number]>(unindexed);
+    for (const e of labels) {
+      const kv = `${e.key}\u0000${str(e.value)}`;
+      if (w.obj.namespace !== undefined) for (const x of byPair.get(`${scope(w, true)}\u0000${kv}`) ?? []) found.add(x);
+      for (const x of byPair.get(`${scope(w, false)}\u0000${kv}`) ?? []) found.add(x);
+    }
+    return [...found].sort((a, b) => svcOrder.get(a)! - svcOrder.get(b)!);
+  };
+  for (const w of workloads) {
+    for (const x of servicesFor(w)) {
+      if (nsMatch(x, w) && selects(get(x.obj.value, 'spec', 'selector'), w.podLabels)) {
+        w.services.push(sel(x));
+        const k = `${x.obj.namespace ?? ''}/${x.obj.name}`;
+        (svcWorkloads.get(k) ?? svcWorkloads.set(k, []).get(k)!).push(w);
       }
     }
   }
