@@ -522,6 +522,23 @@ function tfBase(c: TfCtx) {
   return { regions: regionsOrUnknown(attributed), resource: c.resource, resourceLoc: c.block.loc, document: c.doc as Document };
 }
 
+/** One fact per region a Terraform block runs in, from the fields that vary between schedules. */
+function tfFacts(
+  c: TfCtx,
+  fields: Pick<ScheduleFact, 'source' | 'kind' | 'expression' | 'loc' | 'timezoneFrom' | 'intervals' | 'windowMinutes' | 'related'> &
+    Partial<Pick<ScheduleFact, 'timezone' | 'problem'>>,
+): ScheduleFact[] {
+  const b = tfBase(c);
+  return b.regions.map((a) => ({
+    label: c.resource,
+    resource: c.resource,
+    ...fields,
+    ...regionFields(a),
+    resourceLoc: b.resourceLoc,
+    document: b.document,
+  }));
+}
+
 function problemFact(
   c: TfCtx,
   source: ScheduleSource,
@@ -530,23 +547,7 @@ function problemFact(
   loc: Loc,
   problem: ScheduleProblem,
 ): ScheduleFact[] {
-  const b = tfBase(c);
-  return b.regions.map((a) => ({
-    source,
-    kind,
-    label: c.resource,
-    resource: c.resource,
-    expression,
-    ...regionFields(a),
-    timezoneFrom: 'unknown' as const,
-    intervals: [],
-    windowMinutes: 0,
-    problem,
-    loc,
-    resourceLoc: b.resourceLoc,
-    document: b.document,
-    related: [],
-  }));
+  return tfFacts(c, { source, kind, expression, loc, problem, timezoneFrom: 'unknown', intervals: [], windowMinutes: 0, related: [] });
 }
 
 function windowFacts(
@@ -561,24 +562,8 @@ function windowFacts(
   timezoneFrom: ScheduleFact['timezoneFrom'],
   related: RelatedLocation[] = [],
 ): ScheduleFact[] {
-  const b = tfBase(c);
   const { intervals } = weekWindows(occ, lengthMs);
-  return b.regions.map((a) => ({
-    source,
-    kind,
-    label: c.resource,
-    resource: c.resource,
-    expression,
-    ...regionFields(a),
-    timezone: zone,
-    timezoneFrom,
-    intervals,
-    windowMinutes: Math.max(1, Math.ceil(lengthMs / 60_000)),
-    loc,
-    resourceLoc: b.resourceLoc,
-    document: b.document,
-    related,
-  }));
+  return tfFacts(c, { source, kind, expression, loc, timezone: zone, timezoneFrom, intervals, windowMinutes: Math.max(1, Math.ceil(lengthMs / 60_000)), related });
 }
 
 /** An AWS schedule expression (`cron(...)`, `rate(...)`) with an optional zone attribute. */
