@@ -23,4 +23,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 npx tsc -p .
-npx vitest run "$@"
+# The default reporter for people; a JSON report so the closing line below states the totals in the
+# plain "N passed, N failed" form CI systems read.
+report="$(mktemp -d)/vitest.json"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+if [ -s "$report" ]; then
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);' "$report"
+fi
+exit "$status"
