@@ -172,6 +172,35 @@ export class MappedTextBuilder {
     return this;
   }
 
+  /**
+   * Append `src[from, to)`, where `src` is a text with map `srcMap` (e.g. a logical line built
+   * earlier), keeping every mapped character mapped. Characters of `src` that have no source
+   * (synthetic text in the gaps between segments) are kept as synthetic text, or dropped with
+   * `gaps: 'drop'` (e.g. a comment replaced by a space). A binary search finds the first segment, so
+   * many copies out of one long line stay linear.
+   */
+  copy(src: string, srcMap: OffsetMap, from: number, to: number, gaps: 'keep' | 'drop' = 'keep'): this {
+    const segs = srcMap.segs;
+    let lo = 0;
+    let hi = segs.length / 3;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (segs[mid * 3] + segs[mid * 3 + 2] <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    let cur = from;
+    for (let k = lo * 3; k < segs.length && segs[k] < to; k += 3) {
+      const s0 = Math.max(cur, segs[k]);
+      const s1 = Math.min(to, segs[k] + segs[k + 2]);
+      if (s1 <= s0) continue;
+      if (s0 > cur && gaps === 'keep') this.synthetic(src.slice(cur, s0));
+      this.verbatim(src.slice(s0, s1), segs[k + 1] + (s0 - segs[k]));
+      cur = s1;
+    }
+    if (cur < to && gaps === 'keep') this.synthetic(src.slice(cur, to));
+    return this;
+  }
+
   /** Append text with no verbatim source (a decoded escape, a joined line break...). */
   synthetic(text: string): this {
     this.parts.push(text);

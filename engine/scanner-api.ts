@@ -6,7 +6,8 @@
  * engine still catches anything a scanner throws and turns it into an `internal-error` diagnostic
  * so one file can never hide another file's findings.
  */
-import type { Diagnostic, Document, Format, Origin } from './model.js';
+import type { Diagnostic, Document, DocumentOf, Format, Origin } from './model.js';
+import { mapSpan } from './offset-map.js';
 import type { OffsetMap } from './offset-map.js';
 import type { SourceFile } from './source.js';
 
@@ -132,4 +133,20 @@ export function limitDiagnostics(ctx: Pick<ParseContext, 'diagnostic'>, max = 10
       ctx.diagnostic({ severity: 'info', code: 'parse-error', message: `more than ${max} problems in this document; the rest are not reported`, loc: d.loc });
     }
   };
+}
+
+/**
+ * A new document for what a scanner parsed from `input`: its id, its root file (`map.file`), its
+ * text and map, its origin when embedded. `loc` defaults to the span of the whole input.
+ */
+export function newDocument<F extends Format>(
+  format: F,
+  input: ParseInput,
+  ctx: Pick<ParseContext, 'nextId'>,
+  model: DocumentOf<F>['model'],
+  loc: Document['loc'] = mapSpan(input.map, 0, input.text.length),
+): DocumentOf<F> {
+  const doc = { id: ctx.nextId(), format, file: input.map.file, text: input.text, map: input.map, loc, model } as DocumentOf<F>;
+  if (input.origin) doc.origin = input.origin;
+  return doc;
 }

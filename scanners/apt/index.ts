@@ -2,9 +2,10 @@
  * apt scanner: apt.conf and apt.conf.d fragments ('apt-conf'), including unattended-upgrades
  * configuration (`20auto-upgrades`, `50unattended-upgrades`) wherever it is kept.
  */
-import type { AptItem, AptModel, Document, DocumentOf } from '../../engine/model.js';
+import type { AptItem, AptModel, Document } from '../../engine/model.js';
 import { mapSpan } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { newDocument } from '../../engine/scanner-api.js';
 import { limitDiagnostics } from '../../engine/scanner-api.js';
 import { aptIgnoresName, classifyAptPath, sniffApt, sniffAptTemplate, TEMPLATE_SUFFIX } from './detect.js';
 import { parseAptText } from './parse.js';
@@ -12,7 +13,6 @@ import { parseAptText } from './parse.js';
 export { aptIgnoresName, classifyAptPath, sniffApt, sniffAptTemplate } from './detect.js';
 export { parseAptText } from './parse.js';
 export { aptBoolean, aptFind, aptFindList, type AptSet } from './helpers.js';
-
 
 export const aptScanner: Scanner = {
   name: 'apt',
@@ -45,17 +45,7 @@ export const aptScanner: Scanner = {
       }
     }
     const model: AptModel = { items: parsed.items as AptItem[], comments: parsed.comments };
-    const doc: DocumentOf<'apt-conf'> = {
-      id: ctx.nextId(),
-      format: 'apt-conf',
-      file: input.map.file,
-      text: input.text,
-      map: input.map,
-      loc: docLoc,
-      ...(input.origin ? { origin: input.origin } : {}),
-      model,
-    };
-    return [doc];
+    return [newDocument('apt-conf', input, ctx, model, docLoc)];
   },
 };
 

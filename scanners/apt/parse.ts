@@ -339,21 +339,8 @@ export function parseAptText(text: string, map: OffsetMap, diag: DiagnosticSink)
       while (y > x && isSpace(F.text.charCodeAt(y - 1))) y--;
       if (y <= x) return;
       if (lb.textLength > 0) lb.synthetic(' ');
-      // copy F[x, y) keeping its mapping (it may cross comment gaps); binary search for the
-      // first segment keeps many statements on one long line linear
-      const segs = F.map.segs;
-      let lo = 0;
-      let hi = segs.length / 3;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (segs[mid * 3] + segs[mid * 3 + 2] <= x) lo = mid + 1;
-        else hi = mid;
-      }
-      for (let k = lo * 3; k < segs.length && segs[k] < y; k += 3) {
-        const s0 = Math.max(x, segs[k]);
-        const s1 = Math.min(y, segs[k] + segs[k + 2]);
-        if (s1 > s0) lb.verbatim(F.text.slice(s0, s1), segs[k + 1] + (s0 - segs[k]));
-      }
+      // copy F[x, y) keeping its mapping; it may cross comment gaps, whose filler is dropped
+      lb.copy(F.text, F.map, x, y, 'drop');
     };
 
     let inQuote = false;

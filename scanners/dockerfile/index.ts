@@ -8,14 +8,14 @@
  * not the joined text with its mapping.
  */
 import type { Document, DocumentOf } from '../../engine/model.js';
-import { composeMaps, identityMap, mapSpan } from '../../engine/offset-map.js';
+import { composeMaps, identityMap } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { newDocument } from '../../engine/scanner-api.js';
 import { limitDiagnostics } from '../../engine/scanner-api.js';
 import { positionAt } from '../../engine/source.js';
 import { dequote, parseDockerfileText } from './parse.js';
 
 export { dequote, KNOWN_INSTRUCTIONS, lexWords, parseDockerfileText, parseHeredocWord, shellScriptIndex } from './parse.js';
-
 
 /** `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`, `Containerfile`, `Containerfile.*`. */
 export function isDockerfilePath(path: string): boolean {
@@ -61,16 +61,7 @@ export const dockerfileScanner: Scanner = {
 
   parse(input: ParseInput, ctx: ParseContext): Document[] {
     const parsed = parseDockerfileText(input.text, input.map, limitDiagnostics(ctx));
-    const doc: DocumentOf<'dockerfile'> = {
-      id: ctx.nextId(),
-      format: 'dockerfile',
-      file: input.map.file,
-      text: input.text,
-      map: input.map,
-      loc: mapSpan(input.map, 0, input.text.length),
-      ...(input.origin ? { origin: input.origin } : {}),
-      model: parsed.model,
-    };
+    const doc = newDocument('dockerfile', input, ctx, parsed.model);
     const lineOf = (start: number): string =>
       input.map.file === ctx.file.path ? ` (line ${positionAt(ctx.file, start).line})` : '';
     for (const plan of parsed.embeds) {

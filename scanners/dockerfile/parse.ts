@@ -94,25 +94,7 @@ function clip(s: string, n = 60): string {
 
 /** Append `src[x, y)` to `b`, keeping the mapping of `srcMap` (src offsets → outer offsets). */
 export function appendMapped(b: MappedTextBuilder, src: string, srcMap: OffsetMap, x: number, y: number): void {
-  const segs = srcMap.segs;
-  let cur = x;
-  // first segment that ends after x (binary search keeps repeated calls linear overall)
-  let lo = 0;
-  let hi = segs.length / 3;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (segs[mid * 3] + segs[mid * 3 + 2] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let k = lo * 3; k < segs.length && cur < y; k += 3) {
-    const s0 = Math.max(cur, segs[k]);
-    const s1 = Math.min(y, segs[k] + segs[k + 2]);
-    if (s1 <= s0) continue;
-    if (s0 > cur) b.synthetic(src.slice(cur, s0));
-    b.verbatim(src.slice(s0, s1), segs[k + 1] + (s0 - segs[k]));
-    cur = s1;
-  }
-  if (cur < y) b.synthetic(src.slice(cur, y));
+  b.copy(src, srcMap, x, y);
 }
 
 /** Raw words of `t[from, to)` the way BuildKit's shell lexer splits them (quotes kept). */

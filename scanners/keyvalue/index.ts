@@ -7,9 +7,10 @@
  *   table is `[settings...]`, also embedded in Terraform `user_data`), read with a small subset
  *   parser (see parse.ts).
  */
-import type { Document, DocumentOf, KeyValueModel } from '../../engine/model.js';
-import { mapSpan } from '../../engine/offset-map.js';
+import type { Document, KeyValueModel } from '../../engine/model.js';
+
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { newDocument } from '../../engine/scanner-api.js';
 import { limitDiagnostics } from '../../engine/scanner-api.js';
 import { parseKeyValueText, type Dialect } from './parse.js';
 
@@ -71,17 +72,7 @@ export const keyValueScanner: Scanner = {
     const namePath = input.origin ? input.origin.targetPath : input.map.file;
     const dialect: Dialect = (namePath ? classifyKeyValuePath(namePath) : undefined) ?? 'toml';
     const model: KeyValueModel = parseKeyValueText(input.text, input.map, dialect, limitDiagnostics(ctx));
-    const doc: DocumentOf<'keyvalue'> = {
-      id: ctx.nextId(),
-      format: 'keyvalue',
-      file: input.map.file,
-      text: input.text,
-      map: input.map,
-      loc: mapSpan(input.map, 0, input.text.length),
-      ...(input.origin ? { origin: input.origin } : {}),
-      model,
-    };
-    return [doc];
+    return [newDocument('keyvalue', input, ctx, model)];
   },
 };
 

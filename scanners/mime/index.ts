@@ -9,9 +9,10 @@
  * quoted-printable bodies map every literal character; base64 bodies get an opaque map over the
  * encoded body. Gzip-compressed parts are not analysed.
  */
-import type { Document, DocumentOf, Format, MimeModel, MimePart } from '../../engine/model.js';
+import type { Document, Format, MimeModel, MimePart } from '../../engine/model.js';
 import { composeMaps, mapSpan, opaqueMap, sliceMap, type OffsetMap } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { newDocument } from '../../engine/scanner-api.js';
 import { decodeQuotedPrintable, looksLikeMultipart, MIME_LIMITS, parseMultipartMessage, type LeafPart } from './multipart.js';
 
 export { looksLikeMultipart, parseMultipartMessage, decodeQuotedPrintable, parseContentType } from './multipart.js';
@@ -107,16 +108,7 @@ function parse(input: ParseInput, ctx: ParseContext): Document[] {
   }
   if (!res.top) return [];
   const model: MimeModel = { parts: [] };
-  const doc: DocumentOf<'mime-multipart'> = {
-    id: ctx.nextId(),
-    format: 'mime-multipart',
-    file: map.file,
-    text,
-    map,
-    loc: mapSpan(map, 0, text.length),
-    model,
-  };
-  if (input.origin) doc.origin = input.origin;
+  const doc = newDocument('mime-multipart', input, ctx, model);
   res.parts.forEach((part, i) => {
     const loc = mapSpan(map, part.start, part.end);
     const entry: MimePart = { contentType: part.contentType, loc };

@@ -3,9 +3,10 @@
  * Command-valued questions (`preseed/late_command`, `preseed/early_command`,
  * `partman/early_command`, Ubuntu's `ubiquity/success_command`) are embedded as 'shell'.
  */
-import type { Document, DocumentOf, PreseedModel } from '../../engine/model.js';
-import { composeMaps, mapSpan, sliceMap } from '../../engine/offset-map.js';
+import type { Document, PreseedModel } from '../../engine/model.js';
+import { composeMaps, sliceMap } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { newDocument } from '../../engine/scanner-api.js';
 import { limitDiagnostics } from '../../engine/scanner-api.js';
 import { parsePreseedText, PRESEED_TYPES } from './parse.js';
 
@@ -13,7 +14,6 @@ export { parsePreseedText, PRESEED_TYPES } from './parse.js';
 
 /** Questions whose value is a shell command run by the installer. */
 export const PRESEED_COMMAND_QUESTIONS = ['preseed/late_command', 'preseed/early_command', 'partman/early_command', 'ubiquity/success_command'];
-
 
 const TYPES = PRESEED_TYPES.join('|');
 /** `owner question type [value]`, the question being a debconf name (`owner/name`). */
@@ -83,16 +83,7 @@ export const preseedScanner: Scanner = {
   parse(input: ParseInput, ctx: ParseContext): Document[] {
     const parsed = parsePreseedText(input.text, input.map, limitDiagnostics(ctx));
     const model: PreseedModel = { entries: parsed.lines.map((l) => l.entry), comments: parsed.comments };
-    const doc: DocumentOf<'preseed'> = {
-      id: ctx.nextId(),
-      format: 'preseed',
-      file: input.map.file,
-      text: input.text,
-      map: input.map,
-      loc: mapSpan(input.map, 0, input.text.length),
-      ...(input.origin ? { origin: input.origin } : {}),
-      model,
-    };
+    const doc = newDocument('preseed', input, ctx, model);
     for (const l of parsed.lines) {
       const { entry } = l;
       if (!PRESEED_COMMAND_QUESTIONS.includes(entry.question) || entry.type !== 'string' || entry.value.trim() === '') continue;

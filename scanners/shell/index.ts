@@ -8,6 +8,7 @@
 import type { DocumentOf, Format, ShellModel } from '../../engine/model.js';
 import { mapSpan } from '../../engine/offset-map.js';
 import type { ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { newDocument } from '../../engine/scanner-api.js';
 import { loadGrammar, parserFor } from '../../engine/tree-sitter.js';
 import { analyze, type AnalyzeResult, firstError } from './analyze.js';
 import { basename } from './commands.js';
@@ -67,16 +68,7 @@ export const shellScanner: Scanner = {
   parse(input: ParseInput, ctx: ParseContext): DocumentOf<'shell'>[] {
     const { text, map } = input;
     const model: ShellModel = { commands: [], writes: [], comments: [] };
-    const doc: DocumentOf<'shell'> = {
-      id: ctx.nextId(),
-      format: 'shell',
-      file: map.file,
-      text,
-      map,
-      loc: mapSpan(map, 0, text.length),
-      model,
-    };
-    if (input.origin) doc.origin = input.origin;
+    const doc = newDocument('shell', input, ctx, model);
     const file = map.file;
     const deadline = Date.now() + ctx.limits.fileTimeBudgetMs;
     const budget = () =>

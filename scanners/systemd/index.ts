@@ -3,9 +3,10 @@
  * `.netdev`, `.link`, `networkd.conf` and their drop-ins ('networkd'), and NetworkManager.conf with
  * its conf.d drop-ins ('networkmanager': GLib key files, which the same INI parser reads).
  */
-import type { Document, DocumentOf, UnitModel } from '../../engine/model.js';
-import { mapSpan } from '../../engine/offset-map.js';
+import type { Document, UnitModel } from '../../engine/model.js';
+
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { newDocument } from '../../engine/scanner-api.js';
 import { limitDiagnostics } from '../../engine/scanner-api.js';
 import { classifySystemdPath, looksLikeIni, sniffSystemd } from './detect.js';
 import { parseUnitText } from './parse.js';
@@ -13,7 +14,6 @@ import { parseUnitText } from './parse.js';
 export { classifySystemdPath, looksLikeIni, sniffSystemd, UNIT_TYPES } from './detect.js';
 export { parseUnitText } from './parse.js';
 export { unitBoolean, unitEntries, unitSections, unitValue, unitValues } from './helpers.js';
-
 
 function basename(p: string): string {
   const parts = p.replace(/\\/g, '/').split('/');
@@ -47,17 +47,7 @@ export const systemdScanner: Scanner = {
       comments: parsed.comments,
     };
     if (info?.dropInFor) model.dropInFor = info.dropInFor;
-    const doc = {
-      id: ctx.nextId(),
-      format,
-      file: input.map.file,
-      text: input.text,
-      map: input.map,
-      loc: mapSpan(input.map, 0, input.text.length),
-      ...(input.origin ? { origin: input.origin } : {}),
-      model,
-    } as DocumentOf<'systemd-unit'> | DocumentOf<'networkd'> | DocumentOf<'networkmanager'>;
-    return [doc];
+    return [newDocument(format, input, ctx, model)];
   },
 };
 

@@ -6,10 +6,11 @@
  * nothing, except an empty `#cloud-config`). Every document of a stream shares the stream's text
  * and map; its model root is a `Value` tree with root locations for every node.
  */
-import type { CloudConfigModel, Document, DocumentOf, Format, KubernetesModel, MapValue, Value, YamlModel } from '../../engine/model.js';
+import type { CloudConfigModel, Document, Format, KubernetesModel, MapValue, Value, YamlModel } from '../../engine/model.js';
 import { getEntry, isMap, str, get } from '../../engine/model.js';
 import { mapSpan, type OffsetMap } from '../../engine/offset-map.js';
 import type { DetectInput, ParseContext, ParseInput, Scanner } from '../../engine/scanner-api.js';
+import { newDocument } from '../../engine/scanner-api.js';
 import type { Loc } from '../../engine/source.js';
 import { positionAt } from '../../engine/source.js';
 import { autoinstallSection, embedAutoinstall, embedCloudConfig } from './cloud-config.js';
@@ -129,12 +130,6 @@ function lineOf(ctx: ParseContext, loc: Loc): number {
   return loc.file === ctx.file.path ? positionAt(ctx.file, loc.start).line : 0;
 }
 
-function makeDoc<F extends Format>(format: F, input: ParseInput, ctx: ParseContext, loc: Loc, model: DocumentOf<F>['model']): DocumentOf<F> {
-  const doc = { id: ctx.nextId(), format, file: input.map.file, text: input.text, map: input.map, loc, model } as DocumentOf<F>;
-  if (input.origin) doc.origin = input.origin;
-  return doc;
-}
-
 function yamlModel(d: StreamDoc, root: Value, comments = d.comments): YamlModel {
   const m: YamlModel = { index: d.index, root };
   if (comments.length) m.comments = comments;
@@ -152,7 +147,7 @@ function parseUserData(input: ParseInput, ctx: ParseContext): Document[] | undef
     const v: MapValue = ud.value;
     if (v.loc.file !== origin.loc.file || v.loc.start !== origin.loc.start || v.loc.end !== origin.loc.end) continue;
     const comments = d.comments.filter((c) => within(c.loc, v.loc));
-    const doc = makeDoc('cloud-config', input, ctx, v.loc, yamlModel(d, v, comments) as CloudConfigModel);
+    const doc = newDocument('cloud-config', input, ctx, yamlModel(d, v, comments) as CloudConfigModel, v.loc);
     embedCloudConfig(doc, v, ctx);
     return [doc];
   }
@@ -184,7 +179,7 @@ function parse(input: ParseInput, ctx: ParseContext): Document[] {
     if (d.root === undefined) {
       if (forcedCloud && d.index === 0) {
         const root: Value = { kind: 'scalar', loc: d.loc, value: null };
-        out.push(makeDoc('cloud-config', input, ctx, d.loc, yamlModel(d, root)));
+        out.push(newDocument('cloud-config', input, ctx, yamlModel(d, root), d.loc));
       }
       continue;
     }
@@ -194,31 +189,31 @@ function parse(input: ParseInput, ctx: ParseContext): Document[] {
       case 'kubernetes': {
         const objects = kubernetesObjects(cls.root as MapValue);
         const model: KubernetesModel = { ...yamlModel(d, cls.root), objects };
-        const doc = makeDoc('kubernetes', input, ctx, d.loc, model);
+        const doc = newDocument('kubernetes', input, ctx, model, d.loc);
         out.push(doc);
         embedKubernetes(doc, objects, ctx);
         break;
       }
       case 'cloud-config': {
-        const doc = makeDoc('cloud-config', input, ctx, d.loc, yamlModel(d, cls.root));
+        const doc = newDocument('cloud-config', input, ctx, yamlModel(d, cls.root), d.loc);
         out.push(doc);
         embedCloudConfig(doc, cls.root, ctx);
         break;
       }
       case 'autoinstall': {
-        const doc = makeDoc('autoinstall', input, ctx, d.loc, yamlModel(d, cls.root));
+        const doc = newDocument('autoinstall', input, ctx, yamlModel(d, cls.root), d.loc);
         out.push(doc);
         embedAutoinstall(doc, cls.root as MapValue, ctx);
         break;
       }
       case 'imagebuilder': {
-        const doc = makeDoc('imagebuilder', input, ctx, d.loc, yamlModel(d, cls.root));
+        const doc = newDocument('imagebuilder', input, ctx, yamlModel(d, cls.root), d.loc);
         out.push(doc);
         embedImageBuilder(doc, cls.root as MapValue, ctx);
         break;
       }
       default:
-        out.push(makeDoc('yaml', input, ctx, d.loc, yamlModel(d, cls.root)));
+        out.push(newDocument('yaml', input, ctx, yamlModel(d, cls.root), d.loc));
     }
   }
   return out;
