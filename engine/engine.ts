@@ -17,7 +17,6 @@ import { decode, looksBinary, readBounded, toSource } from './read.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
 import type { ActiveRule } from './rule-config.js';
 import type { Report, RuleMeta, Severity } from './rule-api.js';
-import { SEVERITY_RANK } from './rule-api.js';
 import { DEFAULT_LIMITS, type Limits, type Scanner } from './scanner-api.js';
 import { ScanModel } from './scan-model.js';
 import { lineText, makeSourceFile, positionAt, rangeOf, type Loc, type SourceFile } from './source.js';
@@ -25,7 +24,6 @@ import {
   ANNOTATION_PREFIX,
   findInlineDirectives,
   isExpired,
-  isIsoDate,
   parseAnnotationValue,
   type InlineDirective,
 } from './suppressions.js';
@@ -198,20 +196,19 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const schedules: ScheduleWindow[] = [];
   for (const active of opts.rules) {
     const meta = active.meta;
-    const ctxFor = (label: string) => ({
+    const ctx = {
       options: active.options,
       scan: model,
       report: (r: Report) => raw.push({ meta, report: r }),
       publishSchedules: (w: ScheduleWindow[]) => schedules.push(...w),
-      label,
-    });
+    };
     try {
-      if (meta.scope === 'scan') active.rule.checkScan?.(ctxFor('scan'));
+      if (meta.scope === 'scan') active.rule.checkScan?.(ctx);
       else {
         for (const f of meta.formats) {
           for (const doc of model.ofFormat(f)) {
             try {
-              active.rule.checkDocument?.(doc as Document, ctxFor(doc.id));
+              active.rule.checkDocument?.(doc as Document, ctx);
             } catch (e) {
               diagnostics.push({
                 severity: 'error',
@@ -576,12 +573,3 @@ export function cmpFinding(a: Omit<Finding, 'fingerprint'>, b: Omit<Finding, 'fi
   if (a.ruleId !== b.ruleId) return a.ruleId < b.ruleId ? -1 : 1;
   return a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
 }
-
-/** Exit-code decision: does any unsuppressed finding reach the threshold? */
-export function failsThreshold(findings: readonly Finding[], failOn: Severity | 'never'): boolean {
-  if (failOn === 'never') return false;
-  const min = SEVERITY_RANK[failOn];
-  return findings.some((f) => !f.suppression && SEVERITY_RANK[f.severity] >= min);
-}
-
-export { isIsoDate };

@@ -2,7 +2,7 @@
  * The finding: the one contract every output is derived from.
  */
 import type { Range } from './source.js';
-import type { Severity } from './rule-api.js';
+import { SEVERITY_RANK, type Severity } from './rule-api.js';
 
 export interface FindingLocation {
   /** Repo-relative POSIX path. */
@@ -42,4 +42,14 @@ export interface Finding {
   fingerprint: string;
   /** Set when the finding is waived; suppressed findings are counted but do not fail the run. */
   suppression?: Suppression;
+}
+
+/** Does this finding count against `--fail-on`? Suppressed findings never do. */
+export function failsAt(f: Pick<Finding, 'severity' | 'suppression'>, failOn: Severity | 'never'): boolean {
+  return !f.suppression && failOn !== 'never' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn];
+}
+
+/** The exit-code decision: does any unsuppressed finding reach the threshold? */
+export function failsThreshold(findings: readonly Pick<Finding, 'severity' | 'suppression'>[], failOn: Severity | 'never'): boolean {
+  return findings.some((f) => failsAt(f, failOn));
 }

@@ -5,7 +5,7 @@
  * becomes a diagnostic instead of an exception.
  */
 import type { Diagnostic, Document, Format, Origin } from './model.js';
-import { composeMaps, identityMap, type OffsetMap } from './offset-map.js';
+import { identityMap, type OffsetMap } from './offset-map.js';
 import type { EmbedRequest, LinkContext, Limits, ParseContext, Scanner } from './scanner-api.js';
 import type { SourceFile } from './source.js';
 import { positionAt } from './source.js';
@@ -146,11 +146,6 @@ export class FileParse {
       return `${parent.id}/${this.idTag}${n}`;
     });
   }
-}
-
-/** Helper for scanners: the map of a child text that is a slice/derivation of the parent's text. */
-export function childMap(parent: { map: OffsetMap }, childToParent: OffsetMap): OffsetMap {
-  return composeMaps(parent.map, childToParent);
 }
 
 /**

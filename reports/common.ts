@@ -75,12 +75,6 @@ export function countFindings(findings: readonly Finding[]): FindingCounts {
   return { bySeverity, total: SEVERITIES.reduce((n, s) => n + bySeverity[s], 0), suppressed };
 }
 
-/** Whether any unsuppressed finding reaches the `failOn` threshold. */
-export function exceedsFailOn(findings: readonly Finding[], failOn: Severity | 'never'): boolean {
-  if (failOn === 'never') return false;
-  return findings.some((f) => !f.suppression && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]);
-}
-
 /**
  * A repo-relative POSIX path. The contract already says paths are relative to the root; this is
  * a guard so that no report ever leaks an absolute path of the machine that ran the scan.

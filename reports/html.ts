@@ -15,7 +15,8 @@ import * as echarts from 'echarts';
 import type { Finding } from '../engine/finding.js';
 import type { RenderOptions, ScanResult, ScheduleWindow } from '../engine/result.js';
 import type { Severity } from '../engine/rule-api.js';
-import { compareStrings, countFindings, exceedsFailOn, normalizeRange, relativePath, snippetLines, sortedFindings } from './common.js';
+import { failsThreshold } from '../engine/finding.js';
+import { compareStrings, countFindings, normalizeRange, relativePath, snippetLines, sortedFindings } from './common.js';
 
 /** Who owns a path: filled by `faultline audit` from the inventory, or from the fleet map. */
 export interface Attribution {
@@ -256,7 +257,7 @@ export function renderHtml(result: ScanResult, options: HtmlOptions): string {
   }
 
   const parts: string[] = [];
-  const failed = exceedsFailOn(all, result.failOn);
+  const failed = failsThreshold(all, result.failOn);
   parts.push(`<header><h1>${esc(title)}</h1><p class="meta">faultline ${esc(result.tool.version)} · ${esc(result.startedAt)} · ${result.stats.filesScanned} files scanned · fail-on ${esc(result.failOn)}</p></header>`);
   parts.push('<section id="summary"><h2>Summary</h2><div class="cards">');
   parts.push(`<div class="card ${failed ? 'bad' : 'ok'}"><b>${failed ? 'FAILED' : 'PASSED'}</b><span>threshold ${esc(result.failOn)}</span></div>`);

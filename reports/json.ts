@@ -8,9 +8,9 @@
 import type { Finding, FindingLocation, RelatedFindingLocation, Suppression } from '../engine/finding.js';
 import type { ReportedDiagnostic, RenderOptions, ScanResult, ScheduleWindow } from '../engine/result.js';
 import type { RuleFamily, Severity } from '../engine/rule-api.js';
+import { failsThreshold } from '../engine/finding.js';
 import {
   countFindings,
-  exceedsFailOn,
   normalizeRange,
   relativePath,
   sortedDiagnostics,
@@ -171,7 +171,7 @@ export function buildJsonReport(result: ScanResult, options: RenderOptions): Jso
     bySeverity: { error: counts.bySeverity.error, warning: counts.bySeverity.warning, info: counts.bySeverity.info },
     suppressed: counts.suppressed,
     diagnostics: diagnostics.length,
-    failed: exceedsFailOn(findings, result.failOn),
+    failed: failsThreshold(findings, result.failOn),
     files: { seen: st.filesSeen, scanned: st.filesScanned, skipped: st.filesSkipped },
     documents: st.documents,
     embeddedDocuments: st.embeddedDocuments,

@@ -11,7 +11,7 @@
  */
 import type { Finding } from '../engine/finding.js';
 import type { RenderOptions, ScanResult } from '../engine/result.js';
-import { SEVERITY_RANK, type Severity } from '../engine/rule-api.js';
+import { failsAt } from '../engine/finding.js';
 import { compareStrings, normalizeRange, relativePath, sortedDiagnostics, sortedFindings, sortedRules } from './common.js';
 
 /** XML 1.0 text/attribute escaping; characters XML 1.0 cannot carry at all are replaced. */
@@ -31,10 +31,6 @@ export function xmlEscape(s: string): string {
 /** Escaping for element content (newlines kept readable). */
 function xmlText(s: string): string {
   return xmlEscape(s).replace(/&#10;/g, '\n').replace(/&#9;/g, '\t');
-}
-
-function fails(f: Finding, failOn: Severity | 'never'): boolean {
-  return !f.suppression && failOn !== 'never' && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn];
 }
 
 interface Case {
@@ -86,7 +82,7 @@ export function renderJunit(result: ScanResult, options: RenderOptions): string 
       if (f.suppression) {
         c.skipped = true;
         c.body = `      <skipped message="${xmlEscape(`suppressed (${f.suppression.kind}): ${f.suppression.reason}`)}"/>\n`;
-      } else if (fails(f, result.failOn)) {
+      } else if (failsAt(f, result.failOn)) {
         c.failed = true;
         c.body = `      <failure type="${xmlEscape(f.severity)}" message="${xmlEscape(f.message)}">${xmlText(detail)}</failure>\n`;
       } else {

@@ -4,7 +4,8 @@
  */
 import type { Finding } from '../engine/finding.js';
 import type { RenderOptions, ScanResult } from '../engine/result.js';
-import { countFindings, exceedsFailOn, normalizeRange, relativePath, sortedFindings } from './common.js';
+import { failsThreshold } from '../engine/finding.js';
+import { countFindings, normalizeRange, relativePath, sortedFindings } from './common.js';
 
 /** Escape text for a GFM table cell / paragraph: no HTML, no emphasis, no autolinked mentions. */
 export function mdEscape(s: string): string {
@@ -33,7 +34,7 @@ export function renderMarkdown(result: ScanResult, options: MarkdownOptions): st
   const counts = countFindings(all);
   const shown = all.filter((f) => !f.suppression || options.includeSuppressed);
   const limit = options.limit ?? 200;
-  const failed = exceedsFailOn(all, result.failOn);
+  const failed = failsThreshold(all, result.failOn);
   const lines: string[] = [];
   lines.push(`## faultline${options.category ? ` — ${mdEscape(options.category)}` : ''}`);
   lines.push('');
