@@ -286,7 +286,9 @@ export function timerSchedules(t: TimerInput, ctx: TimerContext): ScheduleFact[]
   const explicit = specs.every((s) => s.utc || s.timezone);
   return regionsOrUnknown(ctx.regions).map((a) => {
     const region = regionFields(a);
-    const node = explicit ? { zone: 'UTC', from: 'expression' as const } : nodeZone(region.region, a, ctx.fleet);
+    let node = explicit ? { zone: 'UTC', from: 'expression' as ScheduleFact['timezoneFrom'] } : nodeZone(region.region, a, ctx.fleet);
+    // hourly timers and the like touch the same UTC hours whatever the node's zone
+    if (!node.zone && zoneInvariant((z) => calendarSource(specs, z))) node = { zone: 'UTC', from: 'invariant' };
     if (!node.zone) {
       return {
         ...base,

@@ -53,6 +53,23 @@ describe('FL202 schedule-time-unknown', () => {
     // lands on different UTC hours depending on the zone's offset
     expect(result.findings.map((f) => f.location.path)).toEqual(['every-6-hours.yaml']);
   });
+
+  it('the same holds for timers on nodes whose timezone is unknown (bare metal)', async () => {
+    const config = 'fleet:\n  regions:\n    dc1: { provider: baremetal, paths: ["dc1/**"] }\n';
+    const unit = (cal: string) => `[Timer]\nOnCalendar=${cal}\n\n[Install]\nWantedBy=timers.target\n`;
+    const svc = '[Service]\nExecStart=/usr/bin/unattended-upgrade\n';
+    const { result } = await scanFiles(
+      {
+        'dc1/hourly/patch.timer': unit('hourly'),
+        'dc1/hourly/patch.service': svc,
+        'dc1/nightly/patch.timer': unit('*-*-* 03:00'),
+        'dc1/nightly/patch.service': svc,
+      },
+      { only, config },
+    );
+    expect(result.findings.map((f) => f.location.path)).toEqual(['dc1/nightly/patch.timer']);
+    expect(result.findings[0].message).toMatch(/timezone in region dc1 is unknown/);
+  });
 });
 
 const timer = (body: string) => `[Timer]\n${body}\n[Install]\nWantedBy=timers.target\n`;
