@@ -264,7 +264,7 @@ export async function scanRoot(
     if (scanTargets.length === 0) return { result: emptyResult(root, failOn, active.map((r) => r.meta)), config, failOn };
   }
   const changed = values.changed ? new Set(targets.map((t) => toPosix(path.relative(root, t)))) : undefined;
-  const { result } = await runScan({
+  const { result, timings } = await runScan({
     root,
     targets: changed ? [root] : scanTargets,
     config,
@@ -277,7 +277,15 @@ export async function scanRoot(
     failOn,
     onProgress: progress,
   });
+  // ESLint's TIMING=1 convention: where the time went, on stderr, so outputs stay clean.
+  if (process.env.FAULTLINE_TIMING) io.stderr.write(formatTimings(timings, Number(process.env.FAULTLINE_TIMING) || 10));
   return { result, config, failOn };
+}
+
+function formatTimings(t: { phases: Record<string, number>; rules: Record<string, number> }, top: number): string {
+  const rows = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `  ${k.padEnd(22)} ${v.toFixed(1).padStart(9)} ms`);
+  const rules = Object.fromEntries(Object.entries(t.rules).sort((a, b) => b[1] - a[1]).slice(0, top));
+  return ['phase timings:', ...rows(t.phases), `slowest rules (top ${top}):`, ...rows(rules), ''].join('\n');
 }
 
 function emptyResult(root: string, failOn: Severity | 'never', rules: ScanResult['rules']): ScanResult {

@@ -59,6 +59,8 @@ export interface EngineOptions {
 export interface EngineOutput {
   result: ScanResult;
   model: ScanModel;
+  /** Wall time per phase and per rule, in ms (for `FAULTLINE_TIMING=1`). */
+  timings: { phases: Record<string, number>; rules: Record<string, number> };
 }
 
 const HEAD_BYTES = 4096;
@@ -72,6 +74,14 @@ function formatMessage(template: string | undefined, data: Record<string, string
 
 export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const started = Date.now();
+  const phases: Record<string, number> = {};
+  const ruleTimes: Record<string, number> = {};
+  let phaseStart = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases[name] = (phases[name] ?? 0) + (now - phaseStart);
+    phaseStart = now;
+  };
   // Reproducible output: with SOURCE_DATE_EPOCH set (the reproducible-builds convention), every
   // timestamp is that instant and durations are 0, so JSON and SARIF are byte-identical across runs.
   const epoch = process.env.SOURCE_DATE_EPOCH;
@@ -117,6 +127,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     gitignore: opts.config.gitignore,
   });
   diagnostics.push(...walked.diagnostics);
+  phase('walk');
 
   // -- detect, read, parse
   const documents: Document[] = [];
@@ -177,6 +188,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     scanned++;
   }
 
+  phase('read+parse');
   // -- link (cross-file resolution: Terraform modules, Packer templates)
   const sink = { documents, diagnostics };
   const linkCtx = makeLinkContext(registry, files, sink);
@@ -189,6 +201,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     }
   }
 
+  phase('link');
   const model = new ScanModel(documents, files, opts.config.fleet);
 
   // -- rules
@@ -196,6 +209,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const schedules: ScheduleWindow[] = [];
   for (const active of opts.rules) {
     const meta = active.meta;
+    const ruleStart = performance.now();
     const ctx = {
       options: active.options,
       scan: model,
@@ -224,7 +238,9 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     } catch (e) {
       diagnostics.push({ severity: 'error', code: 'internal-error', file: '.', message: `rule ${meta.id} (${meta.name}) failed: ${(e as Error).message ?? String(e)}` });
     }
+    ruleTimes[meta.id] = (ruleTimes[meta.id] ?? 0) + performance.now() - ruleStart;
   }
+  phase('rules');
 
   // -- reports → findings
   const locationOf = (l: Loc, maxLines = 5): FindingLocation | undefined => {
@@ -318,6 +334,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     });
   }
 
+  phase('locate');
   // -- changed-files mode
   const touches = (p: Pending): boolean =>
     !opts.reportPaths || opts.reportPaths.has(p.finding.location.path) || p.finding.related.some((r) => opts.reportPaths!.has(r.path));
@@ -515,6 +532,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     })
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : (a.range?.start.line ?? 0) - (b.range?.start.line ?? 0)));
 
+  phase('suppress+fingerprint');
   const embedded = documents.filter((d) => d.origin).length;
   const result: ScanResult = {
     tool: { name: 'faultline', version: opts.version, informationUri: 'https://github.com/faultline-dev/faultline' },
@@ -537,7 +555,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     failOn: opts.failOn,
     ...(schedules.length ? { schedules: schedules.sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line)) } : {}),
   };
-  return { result, model };
+  return { result, model, timings: { phases, rules: ruleTimes } };
 }
 
 function inlineWaiver(d: InlineDirective, files: ReadonlyMap<string, SourceFile>) {
