@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, findConfig, loadConfig } from '../engine/config-load.js';
 import { defaultConfig, type FaultlineConfig } from '../engine/config.js';
 import { runScan } from '../engine/engine.js';
+import type { CacheStats } from '../engine/cache.js';
 import { failsThreshold } from '../engine/finding.js';
 import { loadBaseline, makeBaseline, writeBaseline, type Baseline } from '../engine/baseline.js';
 import { configureRules, findRule, metaRuleSettings, validateCatalog } from '../engine/rule-config.js';
@@ -67,6 +68,9 @@ Scan options:
                            write every current finding to a baseline file (exit 0)
       --changed            the paths are changed files: scan the whole root for context, report only
                            findings that touch these files (pre-commit mode)
+      --cache              keep a parse cache in <root>/.faultline-cache so unchanged files are not
+                           parsed again (findings are never cached; see docs/performance.md)
+      --cache-dir <dir>    parse cache directory (implies --cache)
       --shard <K/N>        scan only the K-th of N shards (top-level units, by hash of their path)
       --compare <file>     previous JSON report: the HTML report shows new, fixed and unchanged findings
       --title <text>       HTML report title
@@ -91,6 +95,8 @@ const SCAN_OPTIONS = {
   baseline: { type: 'string' },
   'write-baseline': { type: 'string' },
   changed: { type: 'boolean' },
+  cache: { type: 'boolean' },
+  'cache-dir': { type: 'string' },
   rule: { type: 'string', multiple: true },
   'skip-rule': { type: 'string', multiple: true },
   'include-suppressed': { type: 'boolean' },
@@ -264,7 +270,8 @@ export async function scanRoot(
     if (scanTargets.length === 0) return { result: emptyResult(root, failOn, active.map((r) => r.meta)), config, failOn };
   }
   const changed = values.changed ? new Set(targets.map((t) => toPosix(path.relative(root, t)))) : undefined;
-  const { result, timings } = await runScan({
+  const cacheDir = values['cache-dir'] ? path.resolve(cwd, values['cache-dir']) : values.cache ? path.join(root, '.faultline-cache') : undefined;
+  const { result, timings, cache } = await runScan({
     root,
     targets: changed ? [root] : scanTargets,
     config,
@@ -273,19 +280,23 @@ export async function scanRoot(
     metaRules: metaRuleSettings(config),
     baseline,
     reportPaths: changed,
+    cacheDir,
     version: packageVersion(),
     failOn,
     onProgress: progress,
   });
   // ESLint's TIMING=1 convention: where the time went, on stderr, so outputs stay clean.
-  if (process.env.FAULTLINE_TIMING) io.stderr.write(formatTimings(timings, Number(process.env.FAULTLINE_TIMING) || 10));
+  if (io.env.FAULTLINE_TIMING) io.stderr.write(formatTimings(timings, Number(io.env.FAULTLINE_TIMING) || 10, cache));
   return { result, config, failOn };
 }
 
-function formatTimings(t: { phases: Record<string, number>; rules: Record<string, number> }, top: number): string {
+function formatTimings(t: { phases: Record<string, number>; rules: Record<string, number> }, top: number, cache?: CacheStats): string {
   const rows = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `  ${k.padEnd(22)} ${v.toFixed(1).padStart(9)} ms`);
   const rules = Object.fromEntries(Object.entries(t.rules).sort((a, b) => b[1] - a[1]).slice(0, top));
-  return ['phase timings:', ...rows(t.phases), `slowest rules (top ${top}):`, ...rows(rules), ''].join('\n');
+  const c = cache
+    ? [`parse cache ${cache.dir}: ${cache.hits} hits, ${cache.misses} misses, ${cache.written} written, ${cache.pruned} pruned${cache.note ? ` (${cache.note})` : ''}`]
+    : [];
+  return ['phase timings:', ...rows(t.phases), `slowest rules (top ${top}):`, ...rows(rules), ...c, ''].join('\n');
 }
 
 function emptyResult(root: string, failOn: Severity | 'never', rules: ScanResult['rules']): ScanResult {

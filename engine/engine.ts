@@ -31,6 +31,7 @@ import { isInside, toPosix, walk } from './walker.js';
 import picomatch from 'picomatch';
 import type { Baseline } from './baseline.js';
 import { ConfigError } from './config-load.js';
+import { ParseCache, textHash, type CacheStats } from './cache.js';
 
 export interface EngineOptions {
   /** Absolute scan root: every reported path is relative to it. */
@@ -50,6 +51,11 @@ export interface EngineOptions {
    * findings whose primary or related locations touch these repo-relative paths are reported.
    */
   reportPaths?: ReadonlySet<string>;
+  /**
+   * Directory of the parse cache (see cache.ts); absent = no cache. Only parse results are cached:
+   * linking, rules and suppressions always run.
+   */
+  cacheDir?: string;
   /** Called as files are parsed (for progress bars). */
   onProgress?: (done: number, total: number, file: string) => void;
   version: string;
@@ -61,6 +67,8 @@ export interface EngineOutput {
   model: ScanModel;
   /** Wall time per phase and per rule, in ms (for `FAULTLINE_TIMING=1`). */
   timings: { phases: Record<string, number>; rules: Record<string, number> };
+  /** Parse-cache counters, when a cache was used. */
+  cache?: CacheStats;
 }
 
 const HEAD_BYTES = 4096;
@@ -94,7 +102,21 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const files = new Map<string, SourceFile>();
 
   // -- reading files referenced by other files (file(), Packer scripts, provisioner sources)
+  // While a file is parsed for the cache, the other files its parse reads are its dependencies.
+  let parseDeps: Map<string, string> | undefined;
+  const hashes = new Map<string, string>();
+  const hashOf = (f: SourceFile | undefined): string => {
+    if (!f) return '';
+    let h = hashes.get(f.path);
+    if (h === undefined) hashes.set(f.path, (h = textHash(f.text)));
+    return h;
+  };
   const readRootFile = (rel: string): SourceFile | undefined => {
+    const f = readAnyRootFile(rel);
+    if (parseDeps) parseDeps.set(f?.path ?? rel, hashOf(f));
+    return f;
+  };
+  const readAnyRootFile = (rel: string): SourceFile | undefined => {
     const norm = toPosix(path.posix.normalize(rel.replace(/\\/g, '/'))).replace(/^\.\//, '');
     if (norm.startsWith('../') || path.isAbsolute(norm)) return undefined;
     const cached = files.get(norm);
@@ -132,6 +154,25 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   // -- detect, read, parse
   const documents: Document[] = [];
   const initialised = new Set<Scanner>();
+  // Any scanner may be needed for an embedded document (a shell heredoc inside a preseed inside a
+  // MIME part...), and parsing is synchronous: start them all when the first file needs parsing
+  // (or linking). Repositories with no recognised file, and fully cached scans, load no grammar
+  // until then.
+  const initScanners = async (file: string) => {
+    if (initialised.size) return;
+    for (const s of registry.scanners) {
+      initialised.add(s);
+      try {
+        await s.init?.();
+      } catch (e) {
+        diagnostics.push({ severity: 'error', code: 'internal-error', file, message: `${s.name} scanner could not start: ${String(e)}` });
+      }
+    }
+  };
+  const cache = opts.cacheDir
+    ? ParseCache.open(opts.cacheDir, realRoot, { version: opts.version, limits, scanners: opts.scanners.map((s) => s.name) })
+    : undefined;
+  const depsStillMatch = (deps: [string, string][]) => deps.every(([p, h]) => hashOf(readRootFile(p)) === h);
   let scanned = 0;
   let skipped = 0;
   let done = 0;
@@ -158,22 +199,23 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       continue;
     }
     files.set(wf.path, read.file);
-    // Any scanner may be needed for an embedded document (a shell heredoc inside a preseed inside a
-    // MIME part...), and parsing is synchronous: start them all when the first file needs parsing.
-    // Repositories with no recognised file never load a grammar.
-    if (initialised.size === 0) {
-      for (const s of registry.scanners) {
-        initialised.add(s);
-        try {
-          await s.init?.();
-        } catch (e) {
-          diagnostics.push({ severity: 'error', code: 'internal-error', file: wf.path, message: `${s.name} scanner could not start: ${String(e)}` });
-        }
-      }
+    const key = cache?.keyOf(wf.path, read.file.text);
+    const hit = key ? cache!.get(key, depsStillMatch) : undefined;
+    if (hit) {
+      documents.push(...hit.documents);
+      diagnostics.push(...hit.diagnostics);
+      scanned++;
+      continue;
     }
+    await initScanners(wf.path);
     const t0 = Date.now();
     const fp = new FileParse(registry, read.file);
+    if (key) parseDeps = new Map();
     fp.parseRoot(claim.format, claim.scanner);
+    if (key) {
+      cache!.put(key, { documents: fp.documents, diagnostics: fp.diagnostics, deps: [...parseDeps!] });
+      parseDeps = undefined;
+    }
     const elapsed = Date.now() - t0;
     if (elapsed > limits.fileTimeBudgetMs) {
       fp.diagnostics.push({
@@ -188,8 +230,11 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     scanned++;
   }
 
+  // A scan of the whole root looked every file up: entries it did not use are stale.
+  if (cache && targets.length === 1 && path.resolve(targets[0]) === root) cache.prune();
   phase('read+parse');
   // -- link (cross-file resolution: Terraform modules, Packer templates)
+  if (documents.length) await initScanners('.');
   const sink = { documents, diagnostics };
   const linkCtx = makeLinkContext(registry, files, sink);
   for (const s of registry.scanners) {
@@ -555,7 +600,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     failOn: opts.failOn,
     ...(schedules.length ? { schedules: schedules.sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line)) } : {}),
   };
-  return { result, model, timings: { phases, rules: ruleTimes } };
+  return { result, model, timings: { phases, rules: ruleTimes }, ...(cache ? { cache: cache.stats } : {}) };
 }
 
 function inlineWaiver(d: InlineDirective, files: ReadonlyMap<string, SourceFile>) {

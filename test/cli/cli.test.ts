@@ -97,6 +97,25 @@ describe('outputs', () => {
     const r = await cli(['scan', '--changed', 'b/preseed.cfg', '-f', 'json'], p);
     expect(JSON.parse(r.stdout).findings.map((f: { location: { path: string } }) => f.location.path)).toEqual(['b/preseed.cfg']);
   });
+
+  it('--cache keeps parse results in <root>/.faultline-cache and reports the same; --cache-dir moves it', async () => {
+    const p = project({ ...ERR, 'b/preseed.cfg': 'd-i pkgsel/update-policy select unattended-upgrades\n', 'c/user-data': WARN['user-data'] });
+    process.env.FAULTLINE_CACHE_SECRET ??= 'cli-test-secret-0123456789abcdef0123';
+    const env = { FAULTLINE_TIMING: '1' };
+    const plain = await cli(['scan', '.', '-f', 'json'], p, env);
+    const cold = await cli(['scan', '.', '--cache', '-f', 'json'], p, env);
+    const warm = await cli(['scan', '--changed', 'b/preseed.cfg', '--cache', '-f', 'json'], p, env);
+    expect(cold.stderr).toMatch(/parse cache .*\.faultline-cache: 0 hits, 3 misses, 3 written/);
+    expect(warm.stderr).toMatch(/3 hits, 0 misses, 0 written/);
+    const paths = (o: string) => JSON.parse(o).findings.map((f: { location: { path: string } }) => f.location.path);
+    expect(paths(cold.stdout)).toEqual(paths(plain.stdout));
+    expect(paths(warm.stdout)).toEqual(['b/preseed.cfg']);
+    expect(existsSync(path.join(p, '.faultline-cache', '.gitignore'))).toBe(true);
+    const elsewhere = path.join(tmp, 'elsewhere-cache');
+    const moved = await cli(['scan', '.', '--cache-dir', elsewhere, '-f', 'json'], p, env);
+    expect(moved.stderr).toMatch(/elsewhere-cache: 0 hits, 3 misses/);
+    expect(paths(moved.stdout)).toEqual(paths(plain.stdout));
+  });
 });
 
 describe('the bundled example fleet', () => {

@@ -8,7 +8,7 @@
  * A throwaway project repository then stages changes and runs `pre-commit try-repo`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,5 +89,8 @@ describe('pre-commit try-repo (real framework)', () => {
     const all = tryRepo(dir, '--files', 'legacy/preseed.cfg', 'images/node/preseed.cfg');
     expect(all.out).toMatch(/legacy\/preseed\.cfg\n\s+1:33\s+error\s+FL103/);
     expect(all.code).toBe(1);
+    // The hook keeps its parse cache in the project, where git never sees it.
+    expect(existsSync(path.join(dir, '.faultline-cache', '.gitignore'))).toBe(true);
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=all')).not.toContain('.faultline-cache');
   }, 600_000);
 });

@@ -1,0 +1,268 @@
+/**
+ * The parse cache: per-file parse results (documents and diagnostics), content-addressed, so a
+ * changed-files run or a nightly re-scan re-parses only the files that changed while the rules
+ * still see the whole repository.
+ *
+ * What is cached is the output of the parse phase only. The link phase, the rules, suppressions
+ * and fingerprints run on every scan, so a change to faultline.yaml, to a waiver or to the rule
+ * set never needs the cache to be invalidated, and a cached parse can never hide a finding that a
+ * fresh parse would show.
+ *
+ * An entry's key is SHA-256 over (the parser salt, the file's path, its text). The parser salt is
+ * faultline's version, a hash of its own parser code (the engine and scanner modules as
+ * installed) and the parse limits, so an upgrade, or a local build of different code, misses
+ * instead of reading stale documents. Files a parse read besides its own (a Dockerfile's COPY
+ * sources) are recorded with their content hashes and checked on every hit.
+ *
+ * Never trusted: every entry carries an HMAC-SHA256 under a secret kept outside the repository
+ * (`$XDG_CACHE_HOME/faultline/secret`, created 0600 on first use, or FAULTLINE_CACHE_SECRET), over
+ * its key and its bytes. A cache committed to the repository being scanned, copied from another
+ * machine, truncated or corrupt fails the check and is treated as a miss; so does an entry whose
+ * bytes decode to anything but the expected shape. A cache that cannot be written (read-only
+ * checkout, full disk) only turns caching off for the run.
+ *
+ * Layout: `<dir>/<salt16>-<root8>/<2 hex>/<62 hex>`, one small file per root file, written
+ * atomically (temporary file + rename). A whole-tree scan deletes entries it did not use, and
+ * directories of other parser salts for the same root, so the cache stays the size of the live
+ * tree. `<dir>` gets a `.gitignore` of `*` and a CACHEDIR.TAG so neither git nor backups keep it.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import type { Diagnostic, Document } from './model.js';
+
+export const CACHE_FORMAT = 1;
+const MAGIC = Buffer.from(`FLC${CACHE_FORMAT}`, 'latin1');
+const MAC_BYTES = 32;
+
+export interface CachedParse {
+  documents: Document[];
+  diagnostics: Diagnostic[];
+  /** Other root files the parse read, with the SHA-256 of their text ('' when it was unavailable). */
+  deps: [string, string][];
+}
+
+export interface CacheStats {
+  dir: string;
+  hits: number;
+  misses: number;
+  written: number;
+  pruned: number;
+  /** Why the cache was switched off or an entry rejected (the first reason), for FAULTLINE_TIMING. */
+  note?: string;
+}
+
+export function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+let codeHashMemo: string | undefined;
+/** SHA-256 over faultline's own engine and scanner modules, as installed (dist/ or the sources under test). */
+export function parserCodeHash(): string {
+  if (codeHashMemo) return codeHashMemo;
+  const engineDir = path.dirname(fileURLToPath(import.meta.url));
+  const h = createHash('sha256');
+  const add = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) add(p);
+      else if (/\.(js|ts|wasm)$/.test(e.name) && !e.name.endsWith('.d.ts')) h.update(e.name).update(fs.readFileSync(p));
+    }
+  };
+  add(engineDir);
+  add(path.join(engineDir, '..', 'scanners'));
+  codeHashMemo = h.digest('hex');
+  return codeHashMemo;
+}
+
+/** The secret that authenticates entries: from the environment, else a per-user file outside any repository. */
+function loadSecret(): Buffer | string {
+  const env = process.env.FAULTLINE_CACHE_SECRET;
+  if (env) return Buffer.from(env, 'utf8');
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const file = path.join(base, 'faultline', 'secret');
+  try {
+    const s = fs.readFileSync(file);
+    if (s.length >= 32) return s;
+  } catch {
+    /* create it below */
+  }
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const s = randomBytes(32);
+    // 'wx': never overwrite a secret another process created meanwhile
+    fs.writeFileSync(file, s, { mode: 0o600, flag: 'wx' });
+    return s;
+  } catch (e) {
+    try {
+      const s = fs.readFileSync(file);
+      if (s.length >= 32) return s;
+    } catch {
+      /* fall through */
+    }
+    return `no cache secret (${file}): ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+  }
+}
+
+function looksLikeEntry(x: unknown): x is CachedParse {
+  if (!x || typeof x !== 'object') return false;
+  const e = x as Partial<CachedParse>;
+  return (
+    Array.isArray(e.documents) &&
+    Array.isArray(e.diagnostics) &&
+    Array.isArray(e.deps) &&
+    e.documents.every((d) => !!d && typeof d === 'object' && typeof d.id === 'string' && typeof d.file === 'string' && typeof d.format === 'string') &&
+    e.deps.every((d) => Array.isArray(d) && typeof d[0] === 'string' && typeof d[1] === 'string')
+  );
+}
+
+export class ParseCache {
+  readonly stats: CacheStats;
+  private readonly bucket: string;
+  private readonly salt: string;
+  private readonly secret: Buffer | undefined;
+  private writable = true;
+  private readonly used = new Set<string>();
+
+  private constructor(dir: string, bucket: string, salt: string, secret: Buffer | undefined, note?: string) {
+    this.bucket = bucket;
+    this.salt = salt;
+    this.secret = secret;
+    this.stats = { dir, hits: 0, misses: 0, written: 0, pruned: 0, note };
+    if (!secret) this.writable = false;
+  }
+
+  /**
+   * Open (creating if needed) the cache for one scan root. Never throws: a cache that cannot be
+   * used is returned switched off, with the reason in `stats.note`.
+   */
+  static open(dir: string, realRoot: string, saltParts: unknown): ParseCache {
+    const salt = createHash('sha256').update(JSON.stringify({ format: CACHE_FORMAT, code: parserCodeHash(), saltParts })).digest('hex');
+    const rootTag = createHash('sha256').update(realRoot).digest('hex').slice(0, 8);
+    const bucket = path.join(dir, `${salt.slice(0, 16)}-${rootTag}`);
+    const secret = loadSecret();
+    if (typeof secret === 'string') return new ParseCache(dir, bucket, salt, undefined, secret);
+    try {
+      fs.mkdirSync(bucket, { recursive: true });
+      const ignore = path.join(dir, '.gitignore');
+      if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# written by faultline: this is a cache\n*\n');
+      const tag = path.join(dir, 'CACHEDIR.TAG');
+      if (!fs.existsSync(tag)) {
+        fs.writeFileSync(tag, 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by faultline.\n');
+      }
+    } catch (e) {
+      const c = new ParseCache(dir, bucket, salt, Buffer.from(secret), `cache directory not writable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      c.writable = false;
+      return c;
+    }
+    return new ParseCache(dir, bucket, salt, Buffer.from(secret));
+  }
+
+  keyOf(filePath: string, text: string): string {
+    return createHash('sha256').update(this.salt).update('\0').update(filePath).update('\0').update(text).digest('hex');
+  }
+
+  private entryPath(key: string): string {
+    return path.join(this.bucket, key.slice(0, 2), key.slice(2));
+  }
+
+  private mac(key: string, payload: Uint8Array): Buffer {
+    return createHmac('sha256', this.secret!).update(key).update(payload).digest();
+  }
+
+  private reject(why: string): undefined {
+    this.stats.misses++;
+    this.stats.note ??= why;
+    return undefined;
+  }
+
+  /** The cached parse for a key, if present and authentic; `validDeps` checks the recorded dependencies. */
+  get(key: string, validDeps: (deps: [string, string][]) => boolean): CachedParse | undefined {
+    this.used.add(key);
+    if (!this.secret) return this.reject('cache off');
+    let buf: Buffer;
+    try {
+      buf = fs.readFileSync(this.entryPath(key));
+    } catch {
+      this.stats.misses++;
+      return undefined;
+    }
+    if (buf.length < MAGIC.length + MAC_BYTES || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return this.reject('an entry of another format');
+    const mac = buf.subarray(MAGIC.length, MAGIC.length + MAC_BYTES);
+    const payload = buf.subarray(MAGIC.length + MAC_BYTES);
+    if (!timingSafeEqual(mac, this.mac(key, payload))) return this.reject('an entry failed authentication (foreign or corrupt)');
+    let entry: unknown;
+    try {
+      entry = v8.deserialize(payload);
+    } catch {
+      return this.reject('an entry could not be decoded');
+    }
+    if (!looksLikeEntry(entry)) return this.reject('an entry had an unexpected shape');
+    if (!validDeps(entry.deps)) {
+      this.stats.misses++;
+      return undefined;
+    }
+    this.stats.hits++;
+    return entry;
+  }
+
+  /** Store a parse result. Call before anything (the link phase) mutates the documents. */
+  put(key: string, entry: CachedParse): void {
+    if (!this.writable || !this.secret) return;
+    const file = this.entryPath(key);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      const payload = v8.serialize(entry);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(tmp, Buffer.concat([MAGIC, this.mac(key, payload), payload]));
+      fs.renameSync(tmp, file);
+      this.stats.written++;
+    } catch (e) {
+      this.writable = false;
+      this.stats.note ??= `cache not written: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+      try {
+        fs.rmSync(tmp, { force: true });
+      } catch {
+        /* nothing to clean */
+      }
+    }
+  }
+
+  /**
+   * After a whole-tree scan: delete entries this scan did not use, and the directories of other
+   * parser salts for the same root. Only call when every file under the root was looked up.
+   */
+  prune(): void {
+    if (!this.writable) return;
+    try {
+      const dir = path.dirname(this.bucket);
+      const mine = path.basename(this.bucket);
+      const rootTag = mine.slice(mine.indexOf('-') + 1);
+      for (const d of fs.readdirSync(dir)) {
+        if (d !== mine && d.endsWith(`-${rootTag}`) && /^[0-9a-f]{16}-[0-9a-f]{8}$/.test(d)) {
+          fs.rmSync(path.join(dir, d), { recursive: true, force: true });
+        }
+      }
+      for (const sub of fs.readdirSync(this.bucket)) {
+        if (!/^[0-9a-f]{2}$/.test(sub)) continue;
+        for (const name of fs.readdirSync(path.join(this.bucket, sub))) {
+          if (this.used.has(sub + name)) continue;
+          fs.rmSync(path.join(this.bucket, sub, name), { force: true });
+          this.stats.pruned++;
+        }
+      }
+    } catch (e) {
+      this.stats.note ??= `cache not pruned: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    }
+  }
+}

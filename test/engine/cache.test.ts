@@ -1,0 +1,232 @@
+/**
+ * The parse cache: a cached scan must report exactly what an uncached one does, re-parse only what
+ * changed (including files a parse read, such as a Dockerfile's COPY sources), and ignore a
+ * foreign, corrupt or unwritable cache instead of trusting it.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../engine/config.js';
+import { loadConfig } from '../../engine/config-load.js';
+import { runScan, type EngineOutput } from '../../engine/engine.js';
+import { configureRules, metaRuleSettings } from '../../engine/rule-config.js';
+import { allScanners } from '../../scanners/index.js';
+import { builtinRules } from '../../rules/index.js';
+import { where } from '../helpers/scan.js';
+
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-cache-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const savedSecret = process.env.FAULTLINE_CACHE_SECRET;
+beforeEach(() => {
+  process.env.FAULTLINE_CACHE_SECRET = 'test-secret-0123456789abcdef0123456789';
+});
+afterEach(() => {
+  if (savedSecret === undefined) delete process.env.FAULTLINE_CACHE_SECRET;
+  else process.env.FAULTLINE_CACHE_SECRET = savedSecret;
+});
+
+let n = 0;
+function copyFixture(name: string): string {
+  const dir = path.join(tmp, `${name}-${n++}`);
+  cpSync(path.join(repo, 'fixtures', name), dir, { recursive: true });
+  return dir;
+}
+
+function writeTree(files: Record<string, string>): string {
+  const dir = path.join(tmp, `tree-${n++}`);
+  for (const [p, t] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    writeFileSync(path.join(dir, p), t);
+  }
+  return dir;
+}
+
+async function scan(root: string, cacheDir?: string, targets?: string[]): Promise<EngineOutput> {
+  const cfgFile = path.join(root, 'faultline.yaml');
+  const config = existsSync(cfgFile) ? loadConfig(cfgFile) : defaultConfig();
+  return runScan({
+    root,
+    targets,
+    config,
+    scanners: allScanners,
+    rules: configureRules(builtinRules, config),
+    metaRules: metaRuleSettings(config),
+    today: '2026-11-21',
+    cacheDir,
+    version: '0.0.0-test',
+    failOn: 'error',
+  });
+}
+
+/** Everything a report shows, without the wall-clock fields. */
+function comparable(out: EngineOutput): unknown {
+  const { startedAt, finishedAt, stats, ...rest } = out.result;
+  void startedAt;
+  void finishedAt;
+  return { ...rest, stats: { ...stats, durationMs: 0 } };
+}
+
+function entryFiles(cacheDir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/^[0-9a-f]{62}$/.test(e.name)) out.push(p);
+    }
+  };
+  walk(cacheDir);
+  return out;
+}
+
+describe('parse cache', () => {
+  it.each(['example-fleet', 'example-fleet-cdktf', 'example-fleet-remediated', 'hostile'])(
+    'cold and warm cached scans of %s report exactly what an uncached scan does',
+    async (fixture) => {
+      const root = copyFixture(fixture);
+      const cacheDir = path.join(tmp, `cache-${n++}`);
+      const plain = await scan(root);
+      const cold = await scan(root, cacheDir);
+      const warm = await scan(root, cacheDir);
+      expect(comparable(cold)).toEqual(comparable(plain));
+      expect(comparable(warm)).toEqual(comparable(plain));
+      expect(cold.cache!.hits).toBe(0);
+      expect(cold.cache!.written).toBe(plain.result.stats.filesScanned);
+      expect(warm.cache!.hits).toBe(plain.result.stats.filesScanned);
+      expect(warm.cache!.misses).toBe(0);
+      expect(warm.cache!.written).toBe(0);
+    },
+    60_000,
+  );
+
+  it('re-parses only the file that changed, and reports what the change did', async () => {
+    const root = copyFixture('example-fleet');
+    const cacheDir = path.join(tmp, `cache-${n++}`);
+    const first = await scan(root, cacheDir);
+    const hazard = first.result.findings.find((f) => f.ruleId === 'FL103' && !f.suppression);
+    expect(hazard).toBeDefined();
+    const file = path.join(root, hazard!.location.path);
+    const text = readFileSync(file, 'utf8');
+    // fix the hazard: the line the finding points at is the setting that enables the channel
+    const lines = text.split('\n');
+    lines.splice(hazard!.location.range.start.line - 1, 1, '# removed');
+    writeFileSync(file, lines.join('\n'));
+    const second = await scan(root, cacheDir);
+    expect(second.cache!.misses).toBe(1);
+    expect(second.cache!.hits).toBe(first.result.stats.filesScanned - 1);
+    const uncached = await scan(root);
+    expect(comparable(second)).toEqual(comparable(uncached));
+    expect(second.result.findings.map(where)).not.toContain(where(hazard!));
+  });
+
+  it('a file read by another file’s parse (a Dockerfile COPY source) invalidates that entry when it changes', async () => {
+    const root = writeTree({
+      'images/node/Dockerfile': 'FROM debian:12\nCOPY 20auto-upgrades /etc/apt/apt.conf.d/20auto-upgrades\n',
+      'images/node/20auto-upgrades': 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+    });
+    const cacheDir = path.join(tmp, `cache-${n++}`);
+    const copied = (o: EngineOutput) => o.model.documents.filter((d) => d.origin?.via === 'dockerfile-copy').map((d) => d.text);
+    const before = await scan(root, cacheDir);
+    expect(copied(before)).toEqual([expect.stringContaining('Unattended-Upgrade "1"')]);
+    writeFileSync(path.join(root, 'images/node/20auto-upgrades'), 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "0";\n');
+    const after = await scan(root, cacheDir);
+    // the Dockerfile did not change, but a file its parse read did: both are parsed again
+    expect(after.cache!.misses).toBe(2);
+    expect(copied(after)).toEqual([expect.stringContaining('Unattended-Upgrade "0"')]);
+    expect(comparable(after)).toEqual(comparable(await scan(root)));
+    // unchanged again: both hit
+    expect((await scan(root, cacheDir)).cache!.hits).toBe(2);
+  });
+
+  it('ignores entries written under another secret (a cache from another machine or committed to the repository)', async () => {
+    const root = copyFixture('example-fleet');
+    const cacheDir = path.join(root, '.faultline-cache');
+    process.env.FAULTLINE_CACHE_SECRET = 'someone-else-entirely-0123456789abcdef';
+    await scan(root, cacheDir);
+    process.env.FAULTLINE_CACHE_SECRET = 'test-secret-0123456789abcdef0123456789';
+    const out = await scan(root, cacheDir);
+    expect(out.cache!.hits).toBe(0);
+    expect(out.cache!.note).toMatch(/authentication/);
+    expect(comparable(out)).toEqual(comparable(await scan(root)));
+  });
+
+  it('a corrupted or truncated entry is a miss, never an error', async () => {
+    const root = copyFixture('example-fleet');
+    const cacheDir = path.join(tmp, `cache-${n++}`);
+    const plain = await scan(root);
+    await scan(root, cacheDir);
+    const entries = entryFiles(cacheDir);
+    expect(entries.length).toBe(plain.result.stats.filesScanned);
+    const flip = readFileSync(entries[0]);
+    flip[flip.length - 5] ^= 0xff;
+    writeFileSync(entries[0], flip);
+    writeFileSync(entries[1], readFileSync(entries[1]).subarray(0, 20));
+    writeFileSync(entries[2], 'not a cache entry');
+    const out = await scan(root, cacheDir);
+    expect(out.cache!.misses).toBe(3);
+    expect(comparable(out)).toEqual(comparable(plain));
+    // and they were rewritten
+    expect((await scan(root, cacheDir)).cache!.misses).toBe(0);
+  });
+
+  it('a whole-tree scan prunes entries of deleted files and of other parser versions; a partial scan does not', async () => {
+    const root = copyFixture('example-fleet');
+    const cacheDir = path.join(tmp, `cache-${n++}`);
+    const first = await scan(root, cacheDir);
+    const count = entryFiles(cacheDir).length;
+    const stale = path.join(cacheDir, '0123456789abcdef-' + path.basename(readdirSync(cacheDir).find((d) => /-/.test(d))!).split('-')[1]);
+    mkdirSync(path.join(stale, 'ab'), { recursive: true });
+    writeFileSync(path.join(stale, 'ab', 'c'.repeat(62)), 'old');
+    const victim = first.result.findings[0].location.path;
+    rmSync(path.join(root, victim));
+    const sub = path.join(root, victim.split('/')[0]);
+    await scan(root, cacheDir, [sub]);
+    expect(entryFiles(cacheDir).length).toBe(count + 1);
+    const out = await scan(root, cacheDir);
+    expect(out.cache!.pruned).toBe(1);
+    expect(entryFiles(cacheDir).length).toBe(count - 1);
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  it('marks its directory for git and backup tools, and the walker never scans it', async () => {
+    const root = copyFixture('example-fleet-remediated');
+    const cacheDir = path.join(root, '.faultline-cache');
+    const first = await scan(root, cacheDir);
+    expect(readFileSync(path.join(cacheDir, '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+    expect(readFileSync(path.join(cacheDir, 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55/);
+    const second = await scan(root, cacheDir);
+    expect(second.result.stats.filesSeen).toBe(first.result.stats.filesSeen);
+  });
+
+  it('an unusable cache directory leaves the scan correct and says why', async () => {
+    const root = copyFixture('example-fleet');
+    // a file where the directory should be: unwritable even for root (CI runs as root)
+    const cacheDir = path.join(tmp, `cache-${n++}`);
+    writeFileSync(cacheDir, 'in the way');
+    const out = await scan(root, cacheDir);
+    expect(out.cache!.written).toBe(0);
+    expect(out.cache!.note).toMatch(/not writable/);
+    expect(comparable(out)).toEqual(comparable(await scan(root)));
+  });
+
+  it('creates its secret outside the repository, readable only by the user', async () => {
+    delete process.env.FAULTLINE_CACHE_SECRET;
+    const saved = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = path.join(tmp, `xdg-${n++}`);
+    try {
+      const root = copyFixture('example-fleet-remediated');
+      const out = await scan(root, path.join(tmp, `cache-${n++}`));
+      const secret = path.join(process.env.XDG_CACHE_HOME, 'faultline', 'secret');
+      expect(statSync(secret).mode & 0o777).toBe(0o600);
+      expect(readFileSync(secret).length).toBe(32);
+      expect(out.cache!.written).toBeGreaterThan(0);
+      expect((await scan(root, out.cache!.dir)).cache!.hits).toBe(out.cache!.written);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = saved;
+    }
+  });
+});
