@@ -21,6 +21,11 @@
  * bytes decode to anything but the expected shape. A cache that cannot be written (read-only
  * checkout, full disk) only turns caching off for the run.
  *
+ * The link phase's embeds (a Terraform `user_data` resolved through variables and `file()`, a
+ * Packer provisioner script) are cached the same way, keyed by the embed request itself (its text,
+ * offset map, origin and the parent's id and id counter): linking runs on every scan, but the
+ * documents it embeds are parsed only when that request is new.
+ *
  * Layout: `<dir>/<salt16>-<root8>/<2 hex>/<62 hex>`, one small file per root file, written
  * atomically (temporary file + rename). A whole-tree scan deletes entries it did not use, and
  * directories of other parser salts for the same root, so the cache stays the size of the live
@@ -43,6 +48,9 @@ export interface CachedParse {
   diagnostics: Diagnostic[];
   /** Other root files the parse read, with the SHA-256 of their text ('' when it was unavailable). */
   deps: [string, string][];
+  /** For an embed made while linking: the ids it returned and the id counters it advanced. */
+  returned?: string[];
+  counters?: [string, number][];
 }
 
 export interface CacheStats {

@@ -12,7 +12,7 @@ import type { Finding, FindingLocation, Suppression } from './finding.js';
 import { assignFingerprints, baseFingerprint } from './fingerprint.js';
 import { get, isMap, str, type Diagnostic, type Document } from './model.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
-import { detectScanner, FileParse, makeLinkContext, type ParserRegistry } from './parse.js';
+import { detectScanner, FileParse, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
 import { decode, looksBinary, readBounded, toSource } from './read.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
 import type { ActiveRule } from './rule-config.js';
@@ -230,13 +230,28 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     scanned++;
   }
 
-  // A scan of the whole root looked every file up: entries it did not use are stale.
-  if (cache && targets.length === 1 && path.resolve(targets[0]) === root) cache.prune();
   phase('read+parse');
   // -- link (cross-file resolution: Terraform modules, Packer templates)
   if (documents.length) await initScanners('.');
   const sink = { documents, diagnostics };
-  const linkCtx = makeLinkContext(registry, files, sink);
+  const memo: EmbedMemo | undefined = cache && {
+    lookup: (parentId, counter, req) => {
+      const key = cache.keyOf(
+        `embed\u0000${parentId}\u0000${counter}`,
+        `${JSON.stringify([req.format ?? null, req.origin, req.map])}\u0000${req.text}`,
+      );
+      const hit = cache.get(key, depsStillMatch);
+      return { key, hit: hit && hit.returned && hit.counters ? (hit as MemoisedEmbed) : undefined };
+    },
+    begin: () => {
+      parseDeps = new Map();
+    },
+    end: (key, entry) => {
+      cache.put(key, { ...entry, deps: [...parseDeps!] });
+      parseDeps = undefined;
+    },
+  };
+  const linkCtx = makeLinkContext(registry, files, sink, memo);
   for (const s of registry.scanners) {
     if (!s.link || !initialised.has(s)) continue;
     try {
@@ -246,6 +261,9 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     }
   }
 
+  // A scan of the whole root looked every file (and every link-phase embed) up: entries it did
+  // not use are stale.
+  if (cache && targets.length === 1 && path.resolve(targets[0]) === root) cache.prune();
   phase('link');
   const model = new ScanModel(documents, files, opts.config.fleet);
 

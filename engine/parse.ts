@@ -67,6 +67,15 @@ export class FileParse {
   private rootCounter = 0;
   private readonly childCounters = new Map<string, number>();
 
+  /** The id counters of embedded documents' parents (to replay a memoised embed exactly). */
+  counters(): Map<string, number> {
+    return new Map(this.childCounters);
+  }
+
+  setCounters(entries: Iterable<[string, number]>): void {
+    for (const [k, v] of entries) this.childCounters.set(k, v);
+  }
+
   /**
    * @param idTag distinguishes ids of documents embedded during the link phase from those
    *   embedded while parsing, so both can hang off the same parent without clashing.
@@ -148,6 +157,27 @@ export class FileParse {
   }
 }
 
+/** What an embed during linking produced, to replay it without parsing. */
+export interface MemoisedEmbed {
+  documents: Document[];
+  diagnostics: Diagnostic[];
+  /** Ids of the documents `embed` returned (the rest are embedded in those). */
+  returned: string[];
+  /** Id counters the embed advanced. */
+  counters: [string, number][];
+}
+
+/**
+ * A memo of link-phase embeds (the parse cache): an embed's output depends only on the request,
+ * the parent's id and the parent's id counter, so `key` hashes exactly those.
+ */
+export interface EmbedMemo {
+  lookup(parentId: string, counter: number, req: EmbedRequest): { key: string; hit?: MemoisedEmbed };
+  /** Called around a real embed, so the memo can record which files it read. */
+  begin(): void;
+  end(key: string, entry: MemoisedEmbed): void;
+}
+
 /**
  * Build a LinkContext over a set of files. Documents embedded during linking are attributed to
  * the root file of their parent document.
@@ -156,6 +186,7 @@ export function makeLinkContext(
   registry: ParserRegistry,
   files: ReadonlyMap<string, SourceFile>,
   sink: { documents: Document[]; diagnostics: Diagnostic[] },
+  memo?: EmbedMemo,
 ): LinkContext {
   const parses = new Map<string, FileParse>();
   const parseFor = (path: string): FileParse | undefined => {
@@ -176,11 +207,27 @@ export function makeLinkContext(
     embed: (parent, req) => {
       const fp = parseFor(parent.file);
       if (!fp) return [];
+      const countersBefore = memo ? fp.counters() : undefined;
+      const m = memo?.lookup(parent.id, countersBefore!.get(parent.id) ?? 0, req);
+      if (m?.hit) {
+        fp.setCounters(m.hit.counters);
+        sink.documents.push(...m.hit.documents);
+        sink.diagnostics.push(...m.hit.diagnostics);
+        const returned = new Set(m.hit.returned);
+        return m.hit.documents.filter((d) => returned.has(d.id));
+      }
       const before = fp.documents.length;
       const beforeDiag = fp.diagnostics.length;
+      memo?.begin();
       const docs = fp.embed(parent, req);
-      sink.documents.push(...fp.documents.slice(before));
-      sink.diagnostics.push(...fp.diagnostics.slice(beforeDiag));
+      const documents = fp.documents.slice(before);
+      const diagnostics = fp.diagnostics.slice(beforeDiag);
+      if (m) {
+        const counters = [...fp.counters()].filter(([k, v]) => countersBefore!.get(k) !== v);
+        memo!.end(m.key, { documents, diagnostics, returned: docs.map((d) => d.id), counters });
+      }
+      sink.documents.push(...documents);
+      sink.diagnostics.push(...diagnostics);
       return docs;
     },
   };

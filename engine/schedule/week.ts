@@ -28,8 +28,12 @@ const FALLBACK_MS = 53 * WEEK_MS;
 /** Bound on fire times examined (a minutely timer over 8 weeks is 80 640). */
 const MAX_OCCURRENCES = 30_000;
 
-/** A source of fire times (UTC ms) in [from, to). */
-export type Occurrences = (fromMs: number, toMs: number) => Iterable<number>;
+/**
+ * A source of fire times (UTC ms) in [from, to). `memoKey`, when present, identifies the schedule
+ * completely (expression and zone), so its week can be computed once per scan-process: a fleet
+ * repeats the same few timers on thousands of nodes.
+ */
+export type Occurrences = ((fromMs: number, toMs: number) => Iterable<number>) & { memoKey?: string };
 
 /** Minute of the week (Monday 00:00 UTC = 0) of an instant. */
 export function minuteOfWeek(ms: number): number {
@@ -78,7 +82,22 @@ export interface WeekResult {
  * Fold fire times into a week of UTC intervals. `lengthMs` is how long each firing can keep
  * the fleet busy (at least one minute).
  */
+const weekMemo = new Map<string, WeekResult>();
+const WEEK_MEMO_MAX = 10_000;
+
 export function weekWindows(occ: Occurrences, lengthMs: number): WeekResult {
+  const key = occ.memoKey !== undefined ? `${occ.memoKey}\u0000${lengthMs}` : undefined;
+  const memo = key !== undefined ? weekMemo.get(key) : undefined;
+  const r = memo ?? computeWeekWindows(occ, lengthMs);
+  if (key !== undefined && !memo) {
+    if (weekMemo.size >= WEEK_MEMO_MAX) weekMemo.clear();
+    weekMemo.set(key, r);
+  }
+  // callers own their copy
+  return { intervals: r.intervals.map(([a, b]) => [a, b] as Interval), occurrences: r.occurrences };
+}
+
+function computeWeekWindows(occ: Occurrences, lengthMs: number): WeekResult {
   const len = Math.max(1, Math.ceil(lengthMs / 60_000));
   const collect = (toMs: number) => {
     const parts: Interval[] = [];
@@ -95,15 +114,13 @@ export function weekWindows(occ: Occurrences, lengthMs: number): WeekResult {
   return collect(REFERENCE_START_MS + FALLBACK_MS);
 }
 
-export const calendarSource =
-  (specs: readonly CalendarSpec[], localZone = 'UTC'): Occurrences =>
-  (from, to) =>
-    calendarOccurrences(specs, from, to, localZone, MAX_OCCURRENCES);
+export const calendarSource = (specs: readonly CalendarSpec[], localZone = 'UTC'): Occurrences =>
+  Object.assign((from: number, to: number) => calendarOccurrences(specs, from, to, localZone, MAX_OCCURRENCES), {
+    memoKey: `calendar\u0000${localZone}\u0000${JSON.stringify(specs)}`,
+  });
 
-export const cronSource =
-  (spec: CronSpec, zone = 'UTC'): Occurrences =>
-  (from, to) =>
-    cronOccurrences(spec, from, to, zone);
+export const cronSource = (spec: CronSpec, zone = 'UTC'): Occurrences =>
+  Object.assign((from: number, to: number) => cronOccurrences(spec, from, to, zone), { memoKey: `cron\u0000${zone}\u0000${JSON.stringify(spec)}` });
 
 /**
  * An RFC 5545 recurrence (GKE `recurring_window.recurrence`) anchored at `dtstart` (UTC ms):

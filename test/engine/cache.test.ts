@@ -94,8 +94,10 @@ describe('parse cache', () => {
       expect(comparable(cold)).toEqual(comparable(plain));
       expect(comparable(warm)).toEqual(comparable(plain));
       expect(cold.cache!.hits).toBe(0);
-      expect(cold.cache!.written).toBe(plain.result.stats.filesScanned);
-      expect(warm.cache!.hits).toBe(plain.result.stats.filesScanned);
+      // one entry per parsed file, plus one per embed made while linking (Terraform user_data…)
+      expect(cold.cache!.written).toBeGreaterThanOrEqual(plain.result.stats.filesScanned);
+      if (fixture === 'example-fleet') expect(cold.cache!.written).toBeGreaterThan(plain.result.stats.filesScanned);
+      expect(warm.cache!.hits).toBe(cold.cache!.written);
       expect(warm.cache!.misses).toBe(0);
       expect(warm.cache!.written).toBe(0);
     },
@@ -116,7 +118,7 @@ describe('parse cache', () => {
     writeFileSync(file, lines.join('\n'));
     const second = await scan(root, cacheDir);
     expect(second.cache!.misses).toBe(1);
-    expect(second.cache!.hits).toBe(first.result.stats.filesScanned - 1);
+    expect(second.cache!.hits).toBe(first.cache!.written - 1);
     const uncached = await scan(root);
     expect(comparable(second)).toEqual(comparable(uncached));
     expect(second.result.findings.map(where)).not.toContain(where(hazard!));
@@ -157,9 +159,9 @@ describe('parse cache', () => {
     const root = copyFixture('example-fleet');
     const cacheDir = path.join(tmp, `cache-${n++}`);
     const plain = await scan(root);
-    await scan(root, cacheDir);
+    const cold = await scan(root, cacheDir);
     const entries = entryFiles(cacheDir);
-    expect(entries.length).toBe(plain.result.stats.filesScanned);
+    expect(entries.length).toBe(cold.cache!.written);
     const flip = readFileSync(entries[0]);
     flip[flip.length - 5] ^= 0xff;
     writeFileSync(entries[0], flip);
@@ -183,11 +185,15 @@ describe('parse cache', () => {
     const victim = first.result.findings[0].location.path;
     rmSync(path.join(root, victim));
     const sub = path.join(root, victim.split('/')[0]);
-    await scan(root, cacheDir, [sub]);
-    expect(entryFiles(cacheDir).length).toBe(count + 1);
+    const partial = await scan(root, cacheDir, [sub]);
+    expect(partial.cache!.pruned).toBe(0);
+    expect(entryFiles(cacheDir).length).toBe(count + 1 + partial.cache!.written);
     const out = await scan(root, cacheDir);
-    expect(out.cache!.pruned).toBe(1);
-    expect(entryFiles(cacheDir).length).toBe(count - 1);
+    // what is left is exactly what this scan used: the deleted file's entry and the partial
+    // scan's own link entries are gone, and so is the other parser version's directory
+    expect(out.cache!.pruned).toBeGreaterThanOrEqual(1 + partial.cache!.written);
+    expect(entryFiles(cacheDir).length).toBe(out.cache!.hits + out.cache!.written);
+    expect(entryFiles(cacheDir).length).toBeLessThan(count);
     expect(existsSync(stale)).toBe(false);
   });
 
