@@ -55,6 +55,23 @@ export class ScanModel {
     return chain;
   }
 
+  private readonly moduleIdx = new Map<'terraform' | 'packer', Map<string, Document[]>>();
+
+  /** The on-disk Terraform or Packer documents of one module directory (indexed on first use). */
+  moduleDocs<F extends 'terraform' | 'packer'>(format: F, moduleDir: string): DocumentOf<F>[] {
+    let idx = this.moduleIdx.get(format);
+    if (!idx) {
+      this.moduleIdx.set(format, (idx = new Map()));
+      for (const d of this.ofFormat(format) as (DocumentOf<'terraform'> | DocumentOf<'packer'>)[]) {
+        if (d.origin) continue;
+        let list = idx.get(d.model.moduleDir);
+        if (!list) idx.set(d.model.moduleDir, (list = []));
+        list.push(d);
+      }
+    }
+    return (idx.get(moduleDir) ?? []) as DocumentOf<F>[];
+  }
+
   /** The root (on-disk) document of an embedded document. */
   root(doc: Document): Document {
     return this.ancestry(doc)[0];

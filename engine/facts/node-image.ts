@@ -809,8 +809,7 @@ function packerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
   for (const doc of scan.ofFormat('packer')) {
     if (doc.origin || doc.model.syntax === 'tfvars') continue;
     const dirSources = scan
-      .ofFormat('packer')
-      .filter((d) => !d.origin && d.model.moduleDir === doc.model.moduleDir)
+      .moduleDocs('packer', doc.model.moduleDir)
       .flatMap((d) => d.model.body.blocks.filter((b) => b.type === 'source'));
     for (const build of doc.model.body.blocks.filter((b) => b.type === 'build')) {
       const srcAttr = attr(build, 'sources');
@@ -916,8 +915,7 @@ function imageRefsOf(scan: ScanModel, doc: DocumentOf<'terraform'>, block: HclBl
       const dm = /^data\.(aws_ami|google_compute_image|azurerm_image|azurerm_shared_image_version)\.([\w-]+)/.exec(text) ?? (m && m[0] === 'data' ? [text, String(m[1]), String(m[2])] : null);
       if (dm) {
         const ds = scan
-          .ofFormat('terraform')
-          .filter((d) => !d.origin && d.model.moduleDir === doc.model.moduleDir)
+          .moduleDocs('terraform', doc.model.moduleDir)
           .flatMap((d) => d.model.body.blocks)
           .find((x) => x.type === 'data' && x.labels[0] === dm[1] && x.labels[1] === dm[2]);
         if (ds) {
@@ -946,7 +944,7 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
       const refs = imageRefsOf(scan, doc, block);
       const resource = block.labels.join('.');
       const regs = regions.regionsOf(doc, block);
-      const bases = images.filter((img) => img.names.some((n) => refs.some((r) => imageNameMatches(r.ref, n))));
+      const bases = refs.length ? images.filter((img) => img.names.some((n) => refs.some((r) => imageNameMatches(r.ref, n)))) : [];
       for (const img of bases) img.consumers.push({ resource, loc: block.loc, regions: regs });
       const userData = kids.filter((k) => within(k.origin!.loc, block.loc) && (k.origin!.via === 'terraform-user-data' || k.format === 'cloud-config' || k.format === 'mime-multipart'));
       if (!userData.length) continue;
@@ -1337,12 +1335,13 @@ function sameLoc(a: Loc | undefined, b: Loc | undefined): boolean {
  */
 export function reportableImages(scan: ScanModel, key: (img: NodeImage) => Loc | 'stock' | undefined, kinds: readonly NodeImageKind[] = ['packer', 'layer', 'imagebuilder', 'file']): NodeImage[] {
   const all = nodeImages(scan);
+  const byId = new Map(all.map((i) => [i.id, i]));
   return all.filter((img) => {
     if (!kinds.includes(img.kind)) return false;
     const k = key(img);
     if (k === undefined) return false;
     if (img.kind !== 'layer' || !img.base) return true;
-    const base = all.find((i) => i.id === img.base);
+    const base = byId.get(img.base);
     if (!base) return true;
     const bk = key(base);
     if (bk === undefined) return true;

@@ -159,8 +159,7 @@ export class RegionResolver {
     let list = this.providerCache.get(moduleDir);
     if (!list) {
       list = this.scan
-        .ofFormat('terraform')
-        .filter((d) => !d.origin && d.model.moduleDir === moduleDir)
+        .moduleDocs('terraform', moduleDir)
         .flatMap((d) => d.model.body.blocks.filter((b) => b.type === 'provider'));
       this.providerCache.set(moduleDir, list);
     }
