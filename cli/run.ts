@@ -71,6 +71,9 @@ Scan options:
       --cache              keep a parse cache in <root>/.faultline-cache so unchanged files are not
                            parsed again (findings are never cached; see docs/performance.md)
       --cache-dir <dir>    parse cache directory (implies --cache)
+  -j, --jobs <n>           parse in <n> worker threads (default 1: in-process). Output is identical
+                           whatever the number; with workers, a file whose parse outruns
+                           limits.fileTimeBudgetMs is abandoned with a diagnostic
       --shard <K/N>        scan only the K-th of N shards (top-level units, by hash of their path)
       --compare <file>     previous JSON report: the HTML report shows new, fixed and unchanged findings
       --title <text>       HTML report title
@@ -96,6 +99,7 @@ const SCAN_OPTIONS = {
   'write-baseline': { type: 'string' },
   changed: { type: 'boolean' },
   cache: { type: 'boolean' },
+  jobs: { type: 'string', short: 'j' },
   'cache-dir': { type: 'string' },
   rule: { type: 'string', multiple: true },
   'skip-rule': { type: 'string', multiple: true },
@@ -281,6 +285,8 @@ export async function scanRoot(
     baseline,
     reportPaths: changed,
     cacheDir,
+    workers: jobsOf(values.jobs),
+    builtinScanners: allScanners,
     version: packageVersion(),
     failOn,
     onProgress: progress,
@@ -288,6 +294,12 @@ export async function scanRoot(
   // ESLint's TIMING=1 convention: where the time went, on stderr, so outputs stay clean.
   if (io.env.FAULTLINE_TIMING) io.stderr.write(formatTimings(timings, Number(io.env.FAULTLINE_TIMING) || 10, cache));
   return { result, config, failOn };
+}
+
+function jobsOf(v: string | undefined): number {
+  if (v === undefined) return 1;
+  if (!/^[1-9]\d{0,2}$/.test(v)) throw new UsageError(`--jobs: expected a whole number from 1 to 999, got '${v}'`);
+  return Number(v);
 }
 
 function formatTimings(t: { phases: Record<string, number>; rules: Record<string, number> }, top: number, cache?: CacheStats): string {

@@ -227,10 +227,15 @@ export class ParseCache {
   /** Store a parse result. Call before anything (the link phase) mutates the documents. */
   put(key: string, entry: CachedParse): void {
     if (!this.writable || !this.secret) return;
+    this.putPayload(key, v8.serialize(entry));
+  }
+
+  /** Store an already serialised CachedParse (what a parse worker returns). */
+  putPayload(key: string, payload: Uint8Array): void {
+    if (!this.writable || !this.secret) return;
     const file = this.entryPath(key);
     const tmp = `${file}.${process.pid}.tmp`;
     try {
-      const payload = v8.serialize(entry);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(tmp, Buffer.concat([MAGIC, this.mac(key, payload), payload]));
       fs.renameSync(tmp, file);

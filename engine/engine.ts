@@ -5,21 +5,24 @@
  * The engine knows scanners and rules only through their interfaces; the CLI (or a test) passes
  * them in. Nothing here formats output.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import Tinypool from 'tinypool';
 import path from 'node:path';
 import type { FaultlineConfig } from './config.js';
 import type { Finding, FindingLocation, Suppression } from './finding.js';
 import { assignFingerprints, baseFingerprint } from './fingerprint.js';
-import { get, isMap, str, type Diagnostic, type Document } from './model.js';
+import { get, isMap, str, type Diagnostic, type Document, type Format } from './model.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
 import { detectScanner, FileParse, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
-import { decode, looksBinary, readBounded, toSource } from './read.js';
+import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
 import type { ActiveRule } from './rule-config.js';
 import type { Report, RuleMeta, Severity } from './rule-api.js';
 import { DEFAULT_LIMITS, type Limits, type Scanner } from './scanner-api.js';
 import { ScanModel } from './scan-model.js';
-import { lineText, makeSourceFile, positionAt, rangeOf, type Loc, type SourceFile } from './source.js';
+import { lineText, positionAt, rangeOf, type Loc, type SourceFile } from './source.js';
 import {
   ANNOTATION_PREFIX,
   findInlineDirectives,
@@ -31,7 +34,8 @@ import { isInside, toPosix, walk } from './walker.js';
 import picomatch from 'picomatch';
 import type { Baseline } from './baseline.js';
 import { ConfigError } from './config-load.js';
-import { ParseCache, textHash, type CacheStats } from './cache.js';
+import { ParseCache, textHash, type CachedParse, type CacheStats } from './cache.js';
+import type { ParseTask, ParseTaskResult } from './parse-worker.js';
 
 export interface EngineOptions {
   /** Absolute scan root: every reported path is relative to it. */
@@ -56,6 +60,14 @@ export interface EngineOptions {
    * linking, rules and suppressions always run.
    */
   cacheDir?: string;
+  /**
+   * Worker threads to parse in (default 1: parse in this thread). Used only with the built-in
+   * scanners (`builtinScanners` must be the same array as `scanners`) and when the scan has at
+   * least `workerThreshold` files (default 200). Results are identical whatever the count.
+   */
+  workers?: number;
+  workerThreshold?: number;
+  builtinScanners?: readonly Scanner[];
   /** Called as files are parsed (for progress bars). */
   onProgress?: (done: number, total: number, file: string) => void;
   version: string;
@@ -72,6 +84,11 @@ export interface EngineOutput {
 }
 
 const HEAD_BYTES = 4096;
+/** Files in the scan before worker threads are worth starting. */
+const WORKER_THRESHOLD = 200;
+/** Files per worker task. */
+const WORKER_BATCH = 32;
+
 
 const headDecoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -116,27 +133,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     if (parseDeps) parseDeps.set(f?.path ?? rel, hashOf(f));
     return f;
   };
-  const readAnyRootFile = (rel: string): SourceFile | undefined => {
-    const norm = toPosix(path.posix.normalize(rel.replace(/\\/g, '/'))).replace(/^\.\//, '');
-    if (norm.startsWith('../') || path.isAbsolute(norm)) return undefined;
-    const cached = files.get(norm);
-    if (cached) return cached;
-    const abs = path.join(root, norm);
-    try {
-      const real = realpathSync(abs);
-      if (!isInside(realRoot, real)) return undefined;
-      const st = statSync(real);
-      if (!st.isFile() || st.size > limits.maxFileBytes) return undefined;
-      const bytes = readFileSync(real);
-      if (looksBinary(bytes)) return undefined;
-      const { text } = decode(norm, bytes);
-      const sf = makeSourceFile(norm, text, abs);
-      files.set(norm, sf);
-      return sf;
-    } catch {
-      return undefined;
-    }
-  };
+  const readAnyRootFile = makeRootReader(root, realRoot, limits.maxFileBytes, files);
   const registry: ParserRegistry = { scanners: opts.scanners, limits, readRootFile };
 
   // -- walk
@@ -176,58 +173,166 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   let scanned = 0;
   let skipped = 0;
   let done = 0;
-  for (const wf of walked.files) {
-    done++;
-    opts.onProgress?.(done, walked.files.length, wf.path);
-    // One read per file: the size limit is checked before reading, and detection looks at the
-    // first bytes of what was read. A file no scanner claims costs one small read.
-    const bytes = readBounded(wf.absPath, limits.maxFileBytes);
-    let headText = '';
-    if ('bytes' in bytes) {
-      const head = bytes.bytes.subarray(0, HEAD_BYTES);
-      headText = looksBinary(head) ? '' : headDecoder.decode(head);
-    }
-    const claim = detectScanner(registry, wf.path, headText);
-    if (!claim) {
-      skipped++;
-      continue;
-    }
-    const read = toSource(wf.path, wf.absPath, bytes, limits.maxFileBytes);
-    diagnostics.push(...read.diagnostics);
-    if (!read.ok) {
-      skipped++;
-      continue;
-    }
-    files.set(wf.path, read.file);
-    const key = cache?.keyOf(wf.path, read.file.text);
-    const hit = key ? cache!.get(key, depsStillMatch) : undefined;
-    if (hit) {
-      documents.push(...hit.documents);
-      diagnostics.push(...hit.diagnostics);
-      scanned++;
-      continue;
-    }
-    await initScanners(wf.path);
-    const t0 = Date.now();
-    const fp = new FileParse(registry, read.file);
-    if (key) parseDeps = new Map();
-    fp.parseRoot(claim.format, claim.scanner);
-    if (key) {
-      cache!.put(key, { documents: fp.documents, diagnostics: fp.diagnostics, deps: [...parseDeps!] });
+  // Each walked file gets a slot, filled in walk order whatever parses it (a cache hit, this
+  // thread or a worker), so documents and diagnostics come out in the same order every time.
+  interface Slot {
+    documents: Document[];
+    diagnostics: Diagnostic[];
+  }
+  interface Job {
+    slot: Slot;
+    file: SourceFile;
+    claim: { scanner: Scanner; format: Format };
+    key?: string;
+  }
+  const slots: Slot[] = [];
+  const overBudget = (file: string, elapsed: number): Diagnostic => ({
+    severity: 'warning',
+    code: 'time-budget',
+    file,
+    message: `parsing took ${Math.round(elapsed)} ms, over the ${limits.fileTimeBudgetMs} ms budget`,
+  });
+  const parseHere = async (job: Job) => {
+    await initScanners(job.file.path);
+    const t0 = performance.now();
+    const fp = new FileParse(registry, job.file);
+    if (job.key) parseDeps = new Map();
+    fp.parseRoot(job.claim.format, job.claim.scanner);
+    if (job.key) {
+      cache!.put(job.key, { documents: fp.documents, diagnostics: fp.diagnostics, deps: [...parseDeps!] });
       parseDeps = undefined;
     }
-    const elapsed = Date.now() - t0;
-    if (elapsed > limits.fileTimeBudgetMs) {
-      fp.diagnostics.push({
-        severity: 'warning',
-        code: 'time-budget',
-        file: wf.path,
-        message: `parsing took ${elapsed} ms, over the ${limits.fileTimeBudgetMs} ms budget`,
-      });
+    const elapsed = performance.now() - t0;
+    job.slot.documents.push(...fp.documents);
+    job.slot.diagnostics.push(...fp.diagnostics);
+    if (elapsed > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, elapsed));
+    opts.onProgress?.(++done, walked.files.length, job.file.path);
+  };
+
+  // With workers, every file is parsed in a worker thread, which (unlike this thread) can be
+  // stopped: a parse that outruns the time budget cannot hang the scan. Workers need the compiled
+  // worker module and run only the built-in scanners; for a scan of a few files the in-process
+  // parse is used (each worker loads its own grammars).
+  const workerCount = Math.max(1, Math.floor(opts.workers ?? 1));
+  const workerFile = new URL('./parse-worker.js', import.meta.url);
+  const pool =
+    workerCount > 1 &&
+    walked.files.length >= (opts.workerThreshold ?? WORKER_THRESHOLD) &&
+    opts.scanners === opts.builtinScanners &&
+    existsSync(fileURLToPath(workerFile))
+      ? new Tinypool({ filename: fileURLToPath(workerFile), minThreads: workerCount, maxThreads: workerCount })
+      : undefined;
+  // Files go to the workers in batches (one message per batch, not per file) while reading goes
+  // on, with two batches per worker in flight (one running, one queued behind it, so a worker
+  // never waits for this thread). A batch not finished within the time budget is abandoned (its
+  // worker is terminated and replaced) and its files are parsed again one per task, so the slow
+  // file is the only one that ends up with a diagnostic instead of documents; a batch that only
+  // waited behind a slow one parses normally on that second try.
+  const inflight = new Set<Promise<void>>();
+  let batch: Job[] = [];
+  const runTask = async (jobs: Job[]): Promise<'ok' | 'timeout'> => {
+    const task: ParseTask = {
+      root,
+      realRoot,
+      limits,
+      files: jobs.map(({ file, claim }) => ({ path: file.path, absPath: file.absPath, text: file.text, format: claim.format, scanner: claim.scanner.name })),
+    };
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), limits.fileTimeBudgetMs);
+    let results: ParseTaskResult[];
+    try {
+      results = (await pool!.run(task, { signal: ac.signal })) as ParseTaskResult[];
+    } catch (e) {
+      if (ac.signal.aborted) return 'timeout';
+      for (const job of jobs) {
+        job.slot.diagnostics.push({ severity: 'error', code: 'internal-error', file: job.file.path, message: `parse worker failed: ${(e as Error).message ?? String(e)}` });
+        opts.onProgress?.(++done, walked.files.length, job.file.path);
+      }
+      return 'ok';
+    } finally {
+      clearTimeout(timer);
     }
-    documents.push(...fp.documents);
-    diagnostics.push(...fp.diagnostics);
-    scanned++;
+    jobs.forEach((job, i) => {
+      const r = results[i];
+      const entry = v8.deserialize(r.payload) as CachedParse;
+      // the files the parse read: read here too, for positions and dependency hashes
+      for (const [dep] of entry.deps) readRootFile(dep);
+      job.slot.documents.push(...entry.documents);
+      job.slot.diagnostics.push(...entry.diagnostics);
+      if (r.elapsedMs > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, r.elapsedMs));
+      if (job.key) cache!.putPayload(job.key, r.payload);
+      opts.onProgress?.(++done, walked.files.length, job.file.path);
+    });
+    return 'ok';
+  };
+  const runBatch = async (jobs: Job[]) => {
+    if ((await runTask(jobs)) === 'ok') return;
+    for (const job of jobs) {
+      if ((await runTask([job])) === 'timeout') {
+        job.slot.diagnostics.push({
+          severity: 'error',
+          code: 'time-budget',
+          file: job.file.path,
+          message: `parsing abandoned after ${limits.fileTimeBudgetMs} ms (limits.fileTimeBudgetMs); this file's documents are missing from the scan`,
+        });
+        opts.onProgress?.(++done, walked.files.length, job.file.path);
+      }
+    }
+  };
+  const flush = async () => {
+    if (!batch.length) return;
+    while (inflight.size >= 2 * workerCount) await Promise.race(inflight);
+    const p: Promise<void> = runBatch(batch).finally(() => inflight.delete(p));
+    inflight.add(p);
+    batch = [];
+  };
+
+  try {
+    for (const wf of walked.files) {
+      // One read per file: the size limit is checked before reading, and detection looks at the
+      // first bytes of what was read. A file no scanner claims costs one small read.
+      const bytes = readBounded(wf.absPath, limits.maxFileBytes);
+      let headText = '';
+      if ('bytes' in bytes) {
+        const head = bytes.bytes.subarray(0, HEAD_BYTES);
+        headText = looksBinary(head) ? '' : headDecoder.decode(head);
+      }
+      const claim = detectScanner(registry, wf.path, headText);
+      if (!claim) {
+        skipped++;
+        opts.onProgress?.(++done, walked.files.length, wf.path);
+        continue;
+      }
+      const read = toSource(wf.path, wf.absPath, bytes, limits.maxFileBytes);
+      const slot: Slot = { documents: [], diagnostics: [...read.diagnostics] };
+      slots.push(slot);
+      if (!read.ok) {
+        skipped++;
+        opts.onProgress?.(++done, walked.files.length, wf.path);
+        continue;
+      }
+      files.set(wf.path, read.file);
+      scanned++;
+      const key = cache?.keyOf(wf.path, read.file.text);
+      const hit = key ? cache!.get(key, depsStillMatch) : undefined;
+      if (hit) {
+        slot.documents.push(...hit.documents);
+        slot.diagnostics.push(...hit.diagnostics);
+        opts.onProgress?.(++done, walked.files.length, wf.path);
+        continue;
+      }
+      const job: Job = { slot, file: read.file, claim, key };
+      if (!pool) await parseHere(job);
+      else if (batch.push(job) >= WORKER_BATCH) await flush();
+    }
+    await flush();
+    await Promise.all(inflight);
+  } finally {
+    await pool?.destroy();
+  }
+  for (const slot of slots) {
+    documents.push(...slot.documents);
+    diagnostics.push(...slot.diagnostics);
   }
 
   phase('read+parse');

@@ -1,9 +1,11 @@
 /**
  * Reading a file's bytes into text, safely: size limits, binary detection, invalid UTF-8.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Diagnostic } from './model.js';
 import { computeLineStarts, makeSourceFile, type SourceFile } from './source.js';
+import { isInside, toPosix } from './walker.js';
 
 export type ReadOutcome =
   | { ok: true; file: SourceFile; diagnostics: Diagnostic[] }
@@ -106,4 +108,33 @@ export function toSource(relPath: string, absPath: string, read: ReturnType<type
 
 export async function readSource(relPath: string, absPath: string, maxBytes: number): Promise<ReadOutcome> {
   return toSource(relPath, absPath, readBounded(absPath, maxBytes), maxBytes);
+}
+
+/**
+ * Reading files that other files refer to (`file()`, Packer scripts, a Dockerfile's COPY sources):
+ * repo-relative, never outside the real root (symbolic links included), never over the size limit,
+ * never binary. Files read are added to `files` so findings in them get positions.
+ */
+export function makeRootReader(root: string, realRoot: string, maxFileBytes: number, files: Map<string, SourceFile>): (rel: string) => SourceFile | undefined {
+  return (rel) => {
+    const norm = toPosix(path.posix.normalize(rel.replace(/\\/g, '/'))).replace(/^\.\//, '');
+    if (norm.startsWith('../') || path.isAbsolute(norm)) return undefined;
+    const cached = files.get(norm);
+    if (cached) return cached;
+    const abs = path.join(root, norm);
+    try {
+      const real = realpathSync(abs);
+      if (!isInside(realRoot, real)) return undefined;
+      const st = statSync(real);
+      if (!st.isFile() || st.size > maxFileBytes) return undefined;
+      const bytes = readFileSync(real);
+      if (looksBinary(bytes)) return undefined;
+      const { text } = decode(norm, bytes);
+      const sf = makeSourceFile(norm, text, abs);
+      files.set(norm, sf);
+      return sf;
+    } catch {
+      return undefined;
+    }
+  };
 }
