@@ -2,6 +2,7 @@
 //   node bench/scan-child.mjs <root> full|floor [changedFile ...]
 // full  = the real scan: every rule, JSON and SARIF rendered (what CI runs)
 // floor = the same files through the same parsers (detect, parse, link), no rules, no reports
+// BENCH_WORKERS=N parses in N worker threads (as `--jobs N`).
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ const { result } = await runScan({
   rules,
   metaRules: mode === 'floor' ? [] : metaRuleSettings(config),
   reportPaths: changed.length ? new Set(changed) : undefined,
+  workers: Number(process.env.BENCH_WORKERS ?? 1),
+  builtinScanners: allScanners,
   version: JSON.parse(readFileSync(path.join(here, '..', 'package.json'), 'utf8')).version,
   failOn: 'never',
 });
