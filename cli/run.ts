@@ -302,13 +302,14 @@ function jobsOf(v: string | undefined): number {
   return Number(v);
 }
 
-function formatTimings(t: { phases: Record<string, number>; rules: Record<string, number> }, top: number, cache?: CacheStats): string {
-  const rows = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `  ${k.padEnd(22)} ${v.toFixed(1).padStart(9)} ms`);
+function formatTimings(t: { phases: Record<string, number>; rules: Record<string, number>; heapMB?: Record<string, number> }, top: number, cache?: CacheStats): string {
+  const rows = (o: Record<string, number>, heap?: Record<string, number>) =>
+    Object.entries(o).map(([k, v]) => `  ${k.padEnd(22)} ${v.toFixed(1).padStart(9)} ms${heap?.[k] !== undefined ? `   heap ${heap[k].toFixed(0).padStart(5)} MB` : ''}`);
   const rules = Object.fromEntries(Object.entries(t.rules).sort((a, b) => b[1] - a[1]).slice(0, top));
   const c = cache
     ? [`parse cache ${cache.dir}: ${cache.hits} hits, ${cache.misses} misses, ${cache.written} written, ${cache.pruned} pruned${cache.note ? ` (${cache.note})` : ''}`]
     : [];
-  return ['phase timings:', ...rows(t.phases), `slowest rules (top ${top}):`, ...rows(rules), ...c, ''].join('\n');
+  return ['phase timings:', ...rows(t.phases, t.heapMB), `slowest rules (top ${top}):`, ...rows(rules), ...c, ''].join('\n');
 }
 
 function emptyResult(root: string, failOn: Severity | 'never', rules: ScanResult['rules']): ScanResult {

@@ -78,7 +78,7 @@ export interface EngineOutput {
   result: ScanResult;
   model: ScanModel;
   /** Wall time per phase and per rule, in ms (for `FAULTLINE_TIMING=1`). */
-  timings: { phases: Record<string, number>; rules: Record<string, number> };
+  timings: { phases: Record<string, number>; rules: Record<string, number>; heapMB: Record<string, number> };
   /** Parse-cache counters, when a cache was used. */
   cache?: CacheStats;
 }
@@ -102,9 +102,11 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const phases: Record<string, number> = {};
   const ruleTimes: Record<string, number> = {};
   let phaseStart = performance.now();
+  const heapMB: Record<string, number> = {};
   const phase = (name: string) => {
     const now = performance.now();
     phases[name] = (phases[name] ?? 0) + (now - phaseStart);
+    heapMB[name] = process.memoryUsage().heapUsed / 2 ** 20;
     phaseStart = now;
   };
   // Reproducible output: with SOURCE_DATE_EPOCH set (the reproducible-builds convention), every
@@ -723,7 +725,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     failOn: opts.failOn,
     ...(schedules.length ? { schedules: schedules.sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line)) } : {}),
   };
-  return { result, model, timings: { phases, rules: ruleTimes }, ...(cache ? { cache: cache.stats } : {}) };
+  return { result, model, timings: { phases, rules: ruleTimes, heapMB }, ...(cache ? { cache: cache.stats } : {}) };
 }
 
 function inlineWaiver(d: InlineDirective, files: ReadonlyMap<string, SourceFile>) {

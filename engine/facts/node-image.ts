@@ -285,6 +285,39 @@ export function imageNameMatches(ref: string, name: string): boolean {
   return false;
 }
 
+/**
+ * `imageNameMatches` against every name of every image, without trying each image: exact names
+ * and `<ref>-…` prefixes are looked up in maps; only glob references test every name.
+ */
+class ImageNameIndex<T extends { names: string[] }> {
+  private readonly exact = new Map<string, Set<number>>();
+  private readonly prefix = new Map<string, Set<number>>();
+
+  constructor(private readonly images: readonly T[]) {
+    const add = (m: Map<string, Set<number>>, k: string, i: number) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(i);
+    images.forEach((img, i) => {
+      for (const n of img.names) {
+        add(this.exact, n, i);
+        for (let j = n.indexOf('-'); j >= 0; j = n.indexOf('-', j + 1)) if (j >= 3) add(this.prefix, n.slice(0, j), i);
+      }
+    });
+  }
+
+  /** Images any of whose names matches any of the references, in the images' order. */
+  match(refs: readonly string[]): T[] {
+    const hit = new Set<number>();
+    for (const ref of refs) {
+      const last = ref.split('/').filter(Boolean).pop() ?? ref;
+      for (const r of new Set([ref, last])) {
+        for (const i of this.exact.get(r) ?? []) hit.add(i);
+        if (r.length >= 3) for (const i of this.prefix.get(r) ?? []) hit.add(i);
+        if (/[*?[]/.test(r)) this.images.forEach((img, i) => img.names.some((n) => imageNameMatches(r, n)) && hit.add(i));
+      }
+    }
+    return [...hit].sort((a, b) => a - b).map((i) => this.images[i]);
+  }
+}
+
 /** Every string in a value tree. */
 function strings(v: Value | undefined, out: { text: string; loc: Loc }[] = []): { text: string; loc: Loc }[] {
   if (!v) return out;
@@ -937,6 +970,7 @@ function imageRefsOf(scan: ScanModel, doc: DocumentOf<'terraform'>, block: HclBl
 
 function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, images: Proto[]): Proto[] {
   const layers: Proto[] = [];
+  const byName = new ImageNameIndex(images);
   for (const doc of scan.ofFormat('terraform')) {
     if (doc.origin) continue;
     const kids = scan.children(doc);
@@ -944,8 +978,10 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
       const refs = imageRefsOf(scan, doc, block);
       const resource = block.labels.join('.');
       const regs = regions.regionsOf(doc, block);
-      const bases = refs.length ? images.filter((img) => img.names.some((n) => refs.some((r) => imageNameMatches(r.ref, n)))) : [];
-      for (const img of bases) img.consumers.push({ resource, loc: block.loc, regions: regs });
+      const bases = refs.length ? byName.match(refs.map((r) => r.ref)) : [];
+      // one consumer object shared by every image it launches: a popular family has thousands
+      const consumer = { resource, loc: block.loc, regions: regs };
+      for (const img of bases) img.consumers.push(consumer);
       const userData = kids.filter((k) => within(k.origin!.loc, block.loc) && (k.origin!.via === 'terraform-user-data' || k.format === 'cloud-config' || k.format === 'mime-multipart'));
       if (!userData.length) continue;
       const base = bases[0];

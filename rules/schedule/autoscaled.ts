@@ -28,43 +28,56 @@ export interface AutoscaledBy {
 
 interface Group {
   resource: string;
-  dir: string;
   loc: Loc;
-  refs: Set<string>;
 }
 
-const groupCache = new WeakMap<ScanModel, Map<string, Group[]>>();
+interface Groups {
+  /** `dir\0type.name` of an autoscaling resource → it. */
+  byResource: Map<string, Group>;
+  /** `dir\0type.name` of a resource an autoscaling resource refers to → the first such group. */
+  byReference: Map<string, Group>;
+}
 
-/** Every autoscaling resource of the scan with the resources it refers to, by directory (once per scan). */
-function autoscalingGroups(scan: ScanModel): Map<string, Group[]> {
-  let byDir = groupCache.get(scan);
-  if (byDir) return byDir;
-  byDir = new Map();
+const groupCache = new WeakMap<ScanModel, Groups>();
+
+/** Every autoscaling resource of the scan, and what each refers to, keyed by module directory (once per scan). */
+function autoscalingGroups(scan: ScanModel): Groups {
+  let groups = groupCache.get(scan);
+  if (groups) return groups;
+  groups = { byResource: new Map(), byReference: new Map() };
   for (const doc of scan.ofFormat('terraform')) {
     if (doc.origin) continue;
+    const dir = dirOf(doc.file);
     for (const b of doc.model.body.blocks) {
       if (b.type !== 'resource' || !AUTOSCALED_TYPES.has(b.labels[0] ?? '')) continue;
-      const dir = dirOf(doc.file);
-      const list = byDir.get(dir) ?? byDir.set(dir, []).get(dir)!;
-      list.push({ resource: b.labels.join('.'), dir, loc: b.loc, refs: referencedResources(b.body) });
+      const g: Group = { resource: b.labels.join('.'), loc: b.loc };
+      const k = `${dir}\u0000${g.resource}`;
+      if (!groups.byResource.has(k)) groups.byResource.set(k, g);
+      for (const r of referencedResources(b.body)) {
+        const rk = `${dir}\u0000${r}`;
+        if (!groups.byReference.has(rk)) groups.byReference.set(rk, g);
+      }
     }
   }
-  groupCache.set(scan, byDir);
-  return byDir;
+  groupCache.set(scan, groups);
+  return groups;
 }
 
-/** The autoscaling resource that launches the image, or undefined. */
+/**
+ * The autoscaling resource that launches the image, or undefined. Map lookups per consumer: a
+ * popular image family can have thousands of consumers.
+ */
 export function autoscaledBy(scan: ScanModel, img: NodeImage): AutoscaledBy | undefined {
   // Terraform references resolve inside one module (directory)
-  const direct = [...img.consumers.map((c) => ({ r: c.resource, dir: dirOf(c.loc.file) })), ...(img.kind === 'layer' ? [{ r: img.name, dir: dirOf(img.loc.file) }] : [])];
+  const direct = [...img.consumers.map((c) => `${dirOf(c.loc.file)}\u0000${c.resource}`), ...(img.kind === 'layer' ? [`${dirOf(img.loc.file)}\u0000${img.name}`] : [])];
   const groups = autoscalingGroups(scan);
-  for (const { r, dir } of direct) {
-    const g = groups.get(dir)?.find((x) => x.resource === r);
+  for (const k of direct) {
+    const g = groups.byResource.get(k);
     if (g) return { resource: g.resource, loc: g.loc };
   }
   // a group that refers to the consumer (`launch_template { id = aws_launch_template.nodes.id }`)
-  for (const { r, dir } of direct) {
-    const g = groups.get(dir)?.find((x) => x.refs.has(r));
+  for (const k of direct) {
+    const g = groups.byReference.get(k);
     if (g) return { resource: g.resource, loc: g.loc };
   }
   return undefined;

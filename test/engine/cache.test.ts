@@ -236,3 +236,27 @@ describe('parse cache', () => {
     }
   });
 });
+
+describe('the parser salt', () => {
+  it('covers everything a parse can run: nothing on the parse side imports engine/facts or engine/schedule', () => {
+    const offenders: string[] = [];
+    const check = (file: string) => {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/from\s+'([^']+)'/g)) {
+        const target = path.resolve(path.dirname(file), m[1]);
+        if (target.startsWith(path.join(repo, 'engine', 'facts')) || target.startsWith(path.join(repo, 'engine', 'schedule'))) offenders.push(`${path.relative(repo, file)} → ${m[1]}`);
+      }
+    };
+    const walk = (dir: string, recursive: boolean) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (recursive) walk(p, true);
+        } else if (e.name.endsWith('.ts')) check(p);
+      }
+    };
+    walk(path.join(repo, 'engine'), false);
+    walk(path.join(repo, 'scanners'), true);
+    expect(offenders).toEqual([]);
+  });
+});
