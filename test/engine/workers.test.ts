@@ -55,6 +55,8 @@ describe('worker threads', () => {
     mkdirSync(fleet);
     generate(fleet, 400, 7);
     cpSync(path.join(repo, 'fixtures', 'example-fleet'), path.join(fleet, 'example'), { recursive: true });
+    // hostile input parsed in workers must give the same diagnostics as in-process
+    cpSync(path.join(repo, 'fixtures', 'hostile'), path.join(fleet, 'hostile'), { recursive: true, verbatimSymlinks: true });
     const saved = process.env.SOURCE_DATE_EPOCH;
     process.env.SOURCE_DATE_EPOCH = '1700000000';
     try {
@@ -64,6 +66,7 @@ describe('worker threads', () => {
         outs.push([reports.reporters.json(result, {}), reports.reporters.sarif(result, {})]);
         expect(result.findings.length).toBeGreaterThan(10);
         expect(result.diagnostics.filter((d: { code: string }) => d.code === 'internal-error')).toEqual([]);
+        expect(result.diagnostics.some((d: { path: string }) => d.path.startsWith('hostile/'))).toBe(true);
       }
       expect(outs[1][0]).toBe(outs[0][0]);
       expect(outs[2][0]).toBe(outs[0][0]);
