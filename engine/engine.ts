@@ -1,22 +1,19 @@
 /**
  * The scan pipeline: walk → read → detect → parse (with embedded documents) → link → rules →
- * findings (positions, fingerprints, suppressions) → ScanResult.
+ * findings (positions, fingerprints, suppressions) → ScanResult. Reading, parsing (cache, this
+ * thread or workers) and linking live in parse-session.ts.
  *
  * The engine knows scanners and rules only through their interfaces; the CLI (or a test) passes
  * them in. Nothing here formats output.
  */
-import { existsSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import Tinypool from 'tinypool';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { FaultlineConfig } from './config.js';
 import type { Finding, FindingLocation, Suppression } from './finding.js';
 import { assignFingerprints, baseFingerprint } from './fingerprint.js';
-import { get, isMap, str, type Diagnostic, type Document, type Format } from './model.js';
+import { get, isMap, str, type Diagnostic, type Document } from './model.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
-import { detectScanner, FileParse, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
-import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
+import { ParseSession } from './parse-session.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
 import type { ActiveRule } from './rule-config.js';
 import type { Report, RuleMeta, Severity } from './rule-api.js';
@@ -30,12 +27,11 @@ import {
   parseAnnotationValue,
   type InlineDirective,
 } from './suppressions.js';
-import { isInside, toPosix, walk } from './walker.js';
+import { toPosix, walk } from './walker.js';
 import picomatch from 'picomatch';
 import type { Baseline } from './baseline.js';
 import { ConfigError } from './config-load.js';
-import { ParseCache, textHash, type CachedParse, type CacheStats } from './cache.js';
-import type { ParseTask, ParseTaskResult } from './parse-worker.js';
+import type { CacheStats } from './cache.js';
 
 export interface EngineOptions {
   /** Absolute scan root: every reported path is relative to it. */
@@ -83,14 +79,8 @@ export interface EngineOutput {
   cache?: CacheStats;
 }
 
-const HEAD_BYTES = 4096;
-/** Files in the scan before worker threads are worth starting. */
-const WORKER_THRESHOLD = 200;
-/** Files per worker task. */
-const WORKER_BATCH = 32;
 
 
-const headDecoder = new TextDecoder('utf-8', { fatal: false });
 
 function formatMessage(template: string | undefined, data: Record<string, string | number> | undefined, ruleId: string, messageId: string): string {
   if (template === undefined) return `${ruleId}: unknown message '${messageId}'`;
@@ -118,25 +108,9 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const root = path.resolve(opts.root);
   const realRoot = realpathSync(root);
   const diagnostics: Diagnostic[] = [];
-  const files = new Map<string, SourceFile>();
 
-  // -- reading files referenced by other files (file(), Packer scripts, provisioner sources)
-  // While a file is parsed for the cache, the other files its parse reads are its dependencies.
-  let parseDeps: Map<string, string> | undefined;
-  const hashes = new Map<string, string>();
-  const hashOf = (f: SourceFile | undefined): string => {
-    if (!f) return '';
-    let h = hashes.get(f.path);
-    if (h === undefined) hashes.set(f.path, (h = textHash(f.text)));
-    return h;
-  };
-  const readRootFile = (rel: string): SourceFile | undefined => {
-    const f = readAnyRootFile(rel);
-    if (parseDeps) parseDeps.set(f?.path ?? rel, hashOf(f));
-    return f;
-  };
-  const readAnyRootFile = makeRootReader(root, realRoot, limits.maxFileBytes, files);
-  const registry: ParserRegistry = { scanners: opts.scanners, limits, readRootFile };
+  const session = new ParseSession({ root, realRoot, limits, scanners: opts.scanners, cacheDir: opts.cacheDir, version: opts.version });
+  const readRootFile = (rel: string) => session.readRootFile(rel);
 
   // -- walk
   const targets = opts.targets?.length ? opts.targets : [root];
@@ -150,223 +124,20 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   diagnostics.push(...walked.diagnostics);
   phase('walk');
 
-  // -- detect, read, parse
-  const documents: Document[] = [];
-  const initialised = new Set<Scanner>();
-  // Any scanner may be needed for an embedded document (a shell heredoc inside a preseed inside a
-  // MIME part...), and parsing is synchronous: start them all when the first file needs parsing
-  // (or linking). Repositories with no recognised file, and fully cached scans, load no grammar
-  // until then.
-  const initScanners = async (file: string) => {
-    if (initialised.size) return;
-    for (const s of registry.scanners) {
-      initialised.add(s);
-      try {
-        await s.init?.();
-      } catch (e) {
-        diagnostics.push({ severity: 'error', code: 'internal-error', file, message: `${s.name} scanner could not start: ${String(e)}` });
-      }
-    }
-  };
-  const cache = opts.cacheDir
-    ? ParseCache.open(opts.cacheDir, realRoot, { version: opts.version, limits, scanners: opts.scanners.map((s) => s.name) })
-    : undefined;
-  const depsStillMatch = (deps: [string, string][]) => deps.every(([p, h]) => hashOf(readRootFile(p)) === h);
-  let scanned = 0;
-  let skipped = 0;
-  let done = 0;
-  // Each walked file gets a slot, filled in walk order whatever parses it (a cache hit, this
-  // thread or a worker), so documents and diagnostics come out in the same order every time.
-  interface Slot {
-    documents: Document[];
-    diagnostics: Diagnostic[];
-  }
-  interface Job {
-    slot: Slot;
-    file: SourceFile;
-    claim: { scanner: Scanner; format: Format };
-    key?: string;
-  }
-  const slots: Slot[] = [];
-  const overBudget = (file: string, elapsed: number): Diagnostic => ({
-    severity: 'warning',
-    code: 'time-budget',
-    file,
-    message: `parsing took ${Math.round(elapsed)} ms, over the ${limits.fileTimeBudgetMs} ms budget`,
+  // -- detect, read, parse (from the cache, here or in workers), link
+  const parsed = await session.parseAll(walked.files, {
+    workers: opts.workers ?? 1,
+    workerThreshold: opts.workerThreshold,
+    builtinScanners: opts.builtinScanners,
+    onProgress: opts.onProgress,
   });
-  const parseHere = async (job: Job) => {
-    await initScanners(job.file.path);
-    const t0 = performance.now();
-    const fp = new FileParse(registry, job.file);
-    if (job.key) parseDeps = new Map();
-    fp.parseRoot(job.claim.format, job.claim.scanner);
-    if (job.key) {
-      cache!.put(job.key, { documents: fp.documents, diagnostics: fp.diagnostics, deps: [...parseDeps!] });
-      parseDeps = undefined;
-    }
-    const elapsed = performance.now() - t0;
-    job.slot.documents.push(...fp.documents);
-    job.slot.diagnostics.push(...fp.diagnostics);
-    if (elapsed > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, elapsed));
-    opts.onProgress?.(++done, walked.files.length, job.file.path);
-  };
-
-  // With workers, every file is parsed in a worker thread, which (unlike this thread) can be
-  // stopped: a parse that outruns the time budget cannot hang the scan. Workers need the compiled
-  // worker module and run only the built-in scanners; for a scan of a few files the in-process
-  // parse is used (each worker loads its own grammars).
-  const workerCount = Math.max(1, Math.floor(opts.workers ?? 1));
-  const workerFile = new URL('./parse-worker.js', import.meta.url);
-  const pool =
-    workerCount > 1 &&
-    walked.files.length >= (opts.workerThreshold ?? WORKER_THRESHOLD) &&
-    opts.scanners === opts.builtinScanners &&
-    existsSync(fileURLToPath(workerFile))
-      ? new Tinypool({ filename: fileURLToPath(workerFile), minThreads: workerCount, maxThreads: workerCount })
-      : undefined;
-  // Files go to the workers in batches (one message per batch, not per file) while reading goes
-  // on, with two batches per worker in flight (one running, one queued behind it, so a worker
-  // never waits for this thread). A batch not finished within the time budget is abandoned (its
-  // worker is terminated and replaced) and its files are parsed again one per task, so the slow
-  // file is the only one that ends up with a diagnostic instead of documents; a batch that only
-  // waited behind a slow one parses normally on that second try.
-  const inflight = new Set<Promise<void>>();
-  let batch: Job[] = [];
-  const runTask = async (jobs: Job[]): Promise<'ok' | 'timeout'> => {
-    const task: ParseTask = {
-      root,
-      realRoot,
-      limits,
-      files: jobs.map(({ file, claim }) => ({ path: file.path, absPath: file.absPath, text: file.text, format: claim.format, scanner: claim.scanner.name })),
-    };
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), limits.fileTimeBudgetMs);
-    let results: ParseTaskResult[];
-    try {
-      results = (await pool!.run(task, { signal: ac.signal })) as ParseTaskResult[];
-    } catch (e) {
-      if (ac.signal.aborted) return 'timeout';
-      for (const job of jobs) {
-        job.slot.diagnostics.push({ severity: 'error', code: 'internal-error', file: job.file.path, message: `parse worker failed: ${(e as Error).message ?? String(e)}` });
-        opts.onProgress?.(++done, walked.files.length, job.file.path);
-      }
-      return 'ok';
-    } finally {
-      clearTimeout(timer);
-    }
-    jobs.forEach((job, i) => {
-      const r = results[i];
-      const entry = v8.deserialize(r.payload) as CachedParse;
-      // the files the parse read: read here too, for positions and dependency hashes
-      for (const [dep] of entry.deps) readRootFile(dep);
-      job.slot.documents.push(...entry.documents);
-      job.slot.diagnostics.push(...entry.diagnostics);
-      if (r.elapsedMs > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, r.elapsedMs));
-      if (job.key) cache!.putPayload(job.key, r.payload);
-      opts.onProgress?.(++done, walked.files.length, job.file.path);
-    });
-    return 'ok';
-  };
-  const runBatch = async (jobs: Job[]) => {
-    if ((await runTask(jobs)) === 'ok') return;
-    for (const job of jobs) {
-      if ((await runTask([job])) === 'timeout') {
-        job.slot.diagnostics.push({
-          severity: 'error',
-          code: 'time-budget',
-          file: job.file.path,
-          message: `parsing abandoned after ${limits.fileTimeBudgetMs} ms (limits.fileTimeBudgetMs); this file's documents are missing from the scan`,
-        });
-        opts.onProgress?.(++done, walked.files.length, job.file.path);
-      }
-    }
-  };
-  const flush = async () => {
-    if (!batch.length) return;
-    while (inflight.size >= 2 * workerCount) await Promise.race(inflight);
-    const p: Promise<void> = runBatch(batch).finally(() => inflight.delete(p));
-    inflight.add(p);
-    batch = [];
-  };
-
-  try {
-    for (const wf of walked.files) {
-      // One read per file: the size limit is checked before reading, and detection looks at the
-      // first bytes of what was read. A file no scanner claims costs one small read.
-      const bytes = readBounded(wf.absPath, limits.maxFileBytes);
-      let headText = '';
-      if ('bytes' in bytes) {
-        const head = bytes.bytes.subarray(0, HEAD_BYTES);
-        headText = looksBinary(head) ? '' : headDecoder.decode(head);
-      }
-      const claim = detectScanner(registry, wf.path, headText);
-      if (!claim) {
-        skipped++;
-        opts.onProgress?.(++done, walked.files.length, wf.path);
-        continue;
-      }
-      const read = toSource(wf.path, wf.absPath, bytes, limits.maxFileBytes);
-      const slot: Slot = { documents: [], diagnostics: [...read.diagnostics] };
-      slots.push(slot);
-      if (!read.ok) {
-        skipped++;
-        opts.onProgress?.(++done, walked.files.length, wf.path);
-        continue;
-      }
-      files.set(wf.path, read.file);
-      scanned++;
-      const key = cache?.keyOf(wf.path, read.file.text);
-      const hit = key ? cache!.get(key, depsStillMatch) : undefined;
-      if (hit) {
-        slot.documents.push(...hit.documents);
-        slot.diagnostics.push(...hit.diagnostics);
-        opts.onProgress?.(++done, walked.files.length, wf.path);
-        continue;
-      }
-      const job: Job = { slot, file: read.file, claim, key };
-      if (!pool) await parseHere(job);
-      else if (batch.push(job) >= WORKER_BATCH) await flush();
-    }
-    await flush();
-    await Promise.all(inflight);
-  } finally {
-    await pool?.destroy();
-  }
-  for (const slot of slots) {
-    documents.push(...slot.documents);
-    diagnostics.push(...slot.diagnostics);
-  }
-
+  const documents = parsed.documents;
+  diagnostics.push(...parsed.diagnostics);
+  const { scanned, skipped } = parsed;
   phase('read+parse');
-  // -- link (cross-file resolution: Terraform modules, Packer templates)
-  if (documents.length) await initScanners('.');
-  const sink = { documents, diagnostics };
-  const memo: EmbedMemo | undefined = cache && {
-    lookup: (parentId, counter, req) => {
-      const key = cache.keyOf(
-        `embed\u0000${parentId}\u0000${counter}`,
-        `${JSON.stringify([req.format ?? null, req.origin, req.map])}\u0000${req.text}`,
-      );
-      const hit = cache.get(key, depsStillMatch);
-      return { key, hit: hit && hit.returned && hit.counters ? (hit as MemoisedEmbed) : undefined };
-    },
-    begin: () => {
-      parseDeps = new Map();
-    },
-    end: (key, entry) => {
-      cache.put(key, { ...entry, deps: [...parseDeps!] });
-      parseDeps = undefined;
-    },
-  };
-  const linkCtx = makeLinkContext(registry, files, sink, memo);
-  for (const s of registry.scanners) {
-    if (!s.link || !initialised.has(s)) continue;
-    try {
-      s.link(documents.slice(), linkCtx);
-    } catch (e) {
-      diagnostics.push({ severity: 'error', code: 'internal-error', file: '.', message: `${s.name} cross-file analysis failed: ${String(e)}` });
-    }
-  }
+  await session.link(documents, diagnostics);
+  const files = session.files;
+  const cache = session.cache;
 
   // A scan of the whole root looked every file (and every link-phase embed) up: entries it did
   // not use are stale.

@@ -1,0 +1,330 @@
+/**
+ * The parse and link phases of a scan: read every walked file once, detect its scanner, take its
+ * documents from the parse cache or parse it (here, or in worker threads), then link across files.
+ *
+ * The session owns what those phases share: the files read so far (for positions), the parse
+ * cache, the scanners' start-up, and the record of which other files a parse read (a parse's
+ * dependencies, checked when its cache entry is used again).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import Tinypool from 'tinypool';
+import { ParseCache, textHash, type CachedParse } from './cache.js';
+import type { Diagnostic, Document, Format } from './model.js';
+import { detectScanner, FileParse, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
+import type { ParseTask, ParseTaskResult } from './parse-worker.js';
+import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
+import type { Limits, Scanner } from './scanner-api.js';
+import type { SourceFile } from './source.js';
+import type { WalkedFile } from './walker.js';
+
+const HEAD_BYTES = 4096;
+const headDecoder = new TextDecoder('utf-8', { fatal: false });
+/** Files in the scan before worker threads are worth starting. */
+const WORKER_THRESHOLD = 200;
+/** Files per worker task. */
+const WORKER_BATCH = 32;
+
+export interface SessionOptions {
+  root: string;
+  realRoot: string;
+  limits: Limits;
+  scanners: readonly Scanner[];
+  /** Parse cache directory; absent = no cache. */
+  cacheDir?: string;
+  version: string;
+}
+
+export interface ParseAllOptions {
+  /** Worker threads (1 = parse in this thread). */
+  workers: number;
+  workerThreshold?: number;
+  /** Workers run the built-in scanners: only used when `scanners` is this very array. */
+  builtinScanners?: readonly Scanner[];
+  onProgress?: (done: number, total: number, file: string) => void;
+}
+
+export interface ParsedFiles {
+  documents: Document[];
+  diagnostics: Diagnostic[];
+  scanned: number;
+  skipped: number;
+}
+
+/** One walked file's share of the output, filled in walk order whoever parses it. */
+interface Slot {
+  documents: Document[];
+  diagnostics: Diagnostic[];
+}
+
+interface Job {
+  slot: Slot;
+  file: SourceFile;
+  claim: { scanner: Scanner; format: Format };
+  key?: string;
+  /** Its result (documents, or a diagnostic) is in the slot. */
+  settled?: boolean;
+}
+
+export class ParseSession {
+  /** Every file read so far, by repo-relative path. */
+  readonly files = new Map<string, SourceFile>();
+  readonly cache: ParseCache | undefined;
+  readonly registry: ParserRegistry;
+  private readonly initialised = new Set<Scanner>();
+  private readonly hashes = new Map<string, string>();
+  private readonly readAny: (rel: string) => SourceFile | undefined;
+  /** While a parse is recorded for the cache: the other files it read, with their hashes. */
+  private deps: Map<string, string> | undefined;
+
+  constructor(private readonly opts: SessionOptions) {
+    this.readAny = makeRootReader(opts.root, opts.realRoot, opts.limits.maxFileBytes, this.files);
+    this.registry = { scanners: opts.scanners, limits: opts.limits, readRootFile: (rel) => this.readRootFile(rel) };
+    this.cache = opts.cacheDir
+      ? ParseCache.open(opts.cacheDir, opts.realRoot, { version: opts.version, limits: opts.limits, scanners: opts.scanners.map((s) => s.name) })
+      : undefined;
+  }
+
+  /** Read a file inside the root (file(), Packer scripts, COPY sources, the config file). */
+  readRootFile(rel: string): SourceFile | undefined {
+    const f = this.readAny(rel);
+    if (this.deps) this.deps.set(f?.path ?? rel, this.hashOf(f));
+    return f;
+  }
+
+  private hashOf(f: SourceFile | undefined): string {
+    if (!f) return '';
+    let h = this.hashes.get(f.path);
+    if (h === undefined) this.hashes.set(f.path, (h = textHash(f.text)));
+    return h;
+  }
+
+  private readonly depsStillMatch = (deps: [string, string][]) => deps.every(([p, h]) => this.hashOf(this.readRootFile(p)) === h);
+
+  /**
+   * Any scanner may be needed for an embedded document (a shell heredoc inside a preseed inside a
+   * MIME part...), and parsing is synchronous: start them all when the first file needs parsing
+   * (or linking). Repositories with no recognised file, and fully cached scans, load no grammar.
+   */
+  private async initScanners(file: string, diagnostics: Diagnostic[]): Promise<void> {
+    if (this.initialised.size) return;
+    for (const s of this.registry.scanners) {
+      this.initialised.add(s);
+      try {
+        await s.init?.();
+      } catch (e) {
+        diagnostics.push({ severity: 'error', code: 'internal-error', file, message: `${s.name} scanner could not start: ${String(e)}` });
+      }
+    }
+  }
+
+  /** Read, detect and parse every walked file. Output order is the walk order, however parsed. */
+  async parseAll(walked: readonly WalkedFile[], po: ParseAllOptions): Promise<ParsedFiles> {
+    const { limits, root, realRoot } = this.opts;
+    const cache = this.cache;
+    const initProblems: Diagnostic[] = [];
+    const slots: Slot[] = [];
+    let scanned = 0;
+    let skipped = 0;
+    let done = 0;
+    const progress = (file: string) => po.onProgress?.(++done, walked.length, file);
+    const settle = (job: Job) => {
+      job.settled = true;
+      progress(job.file.path);
+    };
+    const overBudget = (file: string, elapsed: number): Diagnostic => ({
+      severity: 'warning',
+      code: 'time-budget',
+      file,
+      message: `parsing took ${Math.round(elapsed)} ms, over the ${limits.fileTimeBudgetMs} ms budget`,
+    });
+
+    const parseHere = async (job: Job) => {
+      await this.initScanners(job.file.path, initProblems);
+      const t0 = performance.now();
+      const fp = new FileParse(this.registry, job.file);
+      if (job.key) this.deps = new Map();
+      fp.parseRoot(job.claim.format, job.claim.scanner);
+      if (job.key) {
+        cache!.put(job.key, { documents: fp.documents, diagnostics: fp.diagnostics, deps: [...this.deps!] });
+        this.deps = undefined;
+      }
+      const elapsed = performance.now() - t0;
+      job.slot.documents.push(...fp.documents);
+      job.slot.diagnostics.push(...fp.diagnostics);
+      if (elapsed > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, elapsed));
+      settle(job);
+    };
+
+    // With workers, every file is parsed in a worker thread, which (unlike this thread) can be
+    // stopped: a parse that outruns the time budget cannot hang the scan. Workers need the
+    // compiled worker module and run only the built-in scanners; a scan of a few files is parsed
+    // here (each worker loads its own grammars).
+    const workerCount = Math.max(1, Math.floor(po.workers));
+    const workerFile = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
+    const pool =
+      workerCount > 1 && walked.length >= (po.workerThreshold ?? WORKER_THRESHOLD) && this.opts.scanners === po.builtinScanners && existsSync(workerFile)
+        ? new Tinypool({ filename: workerFile, minThreads: workerCount, maxThreads: workerCount })
+        : undefined;
+
+    // Files go to the workers in batches (one message per batch, not per file) while reading goes
+    // on, with two batches per worker in flight (one running, one queued behind it, so a worker
+    // never waits for this thread). A batch not finished within the time budget is abandoned (its
+    // worker is terminated and replaced) and its files are parsed again one per task, so the slow
+    // file is the only one that ends up with a diagnostic instead of documents; a batch that only
+    // waited behind a slow one parses normally on that second try.
+    const inflight = new Set<Promise<void>>();
+    let batch: Job[] = [];
+    const failed = (jobs: Job[], message: string) => {
+      for (const job of jobs) {
+        job.slot.diagnostics.push({ severity: 'error', code: 'internal-error', file: job.file.path, message });
+        settle(job);
+      }
+    };
+    const runTask = async (jobs: Job[]): Promise<'ok' | 'timeout'> => {
+      const task: ParseTask = {
+        root,
+        realRoot,
+        limits,
+        files: jobs.map(({ file, claim }) => ({ path: file.path, absPath: file.absPath, text: file.text, format: claim.format, scanner: claim.scanner.name })),
+      };
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), limits.fileTimeBudgetMs);
+      let results: ParseTaskResult[];
+      try {
+        results = (await pool!.run(task, { signal: ac.signal })) as ParseTaskResult[];
+      } catch (e) {
+        if (ac.signal.aborted) return 'timeout';
+        failed(jobs, `parse worker failed: ${(e as Error).message ?? String(e)}`);
+        return 'ok';
+      } finally {
+        clearTimeout(timer);
+      }
+      jobs.forEach((job, i) => {
+        const r = results[i];
+        const entry = v8.deserialize(r.payload) as CachedParse;
+        // the files the parse read: read here too, for positions and dependency hashes
+        for (const [dep] of entry.deps) this.readRootFile(dep);
+        job.slot.documents.push(...entry.documents);
+        job.slot.diagnostics.push(...entry.diagnostics);
+        if (r.elapsedMs > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, r.elapsedMs));
+        if (job.key) cache!.putPayload(job.key, r.payload);
+        settle(job);
+      });
+      return 'ok';
+    };
+    // never rejects: a batch's promise may settle while nothing awaits it
+    const runBatch = async (jobs: Job[]): Promise<void> => {
+      try {
+        if ((await runTask(jobs)) === 'ok') return;
+        for (const job of jobs) {
+          if ((await runTask([job])) !== 'timeout') continue;
+          job.slot.diagnostics.push({
+            severity: 'error',
+            code: 'time-budget',
+            file: job.file.path,
+            message: `parsing abandoned after ${limits.fileTimeBudgetMs} ms (limits.fileTimeBudgetMs); this file's documents are missing from the scan`,
+          });
+          settle(job);
+        }
+      } catch (e) {
+        failed(
+          jobs.filter((j) => !j.settled),
+          `parse worker result unusable: ${(e as Error).message ?? String(e)}`,
+        );
+      }
+    };
+    const flush = async () => {
+      if (!batch.length) return;
+      while (inflight.size >= 2 * workerCount) await Promise.race(inflight);
+      const p: Promise<void> = runBatch(batch).finally(() => inflight.delete(p));
+      inflight.add(p);
+      batch = [];
+    };
+
+    try {
+      for (const wf of walked) {
+        // One read per file: the size limit is checked before reading, and detection looks at the
+        // first bytes of what was read. A file no scanner claims costs one small read.
+        const bytes = readBounded(wf.absPath, limits.maxFileBytes);
+        let headText = '';
+        if ('bytes' in bytes) {
+          const head = bytes.bytes.subarray(0, HEAD_BYTES);
+          headText = looksBinary(head) ? '' : headDecoder.decode(head);
+        }
+        const claim = detectScanner(this.registry, wf.path, headText);
+        if (!claim) {
+          skipped++;
+          progress(wf.path);
+          continue;
+        }
+        const read = toSource(wf.path, wf.absPath, bytes, limits.maxFileBytes);
+        const slot: Slot = { documents: [], diagnostics: [...read.diagnostics] };
+        slots.push(slot);
+        if (!read.ok) {
+          skipped++;
+          progress(wf.path);
+          continue;
+        }
+        this.files.set(wf.path, read.file);
+        scanned++;
+        const key = cache?.keyOf(wf.path, read.file.text);
+        const hit = key ? cache!.get(key, this.depsStillMatch) : undefined;
+        if (hit) {
+          slot.documents.push(...hit.documents);
+          slot.diagnostics.push(...hit.diagnostics);
+          progress(wf.path);
+          continue;
+        }
+        const job: Job = { slot, file: read.file, claim, key };
+        if (!pool) await parseHere(job);
+        else if (batch.push(job) >= WORKER_BATCH) await flush();
+      }
+      await flush();
+      await Promise.all(inflight);
+    } finally {
+      await pool?.destroy();
+    }
+    const documents: Document[] = [];
+    const diagnostics: Diagnostic[] = [...initProblems];
+    for (const slot of slots) {
+      documents.push(...slot.documents);
+      diagnostics.push(...slot.diagnostics);
+    }
+    return { documents, diagnostics, scanned, skipped };
+  }
+
+  /**
+   * Cross-file resolution (Terraform modules, Packer templates, CDKTF apps): documents embedded
+   * while linking are appended to `documents`. With a cache, each embed is looked up by its request
+   * first (see cache.ts).
+   */
+  async link(documents: Document[], diagnostics: Diagnostic[]): Promise<void> {
+    if (documents.length) await this.initScanners('.', diagnostics);
+    const cache = this.cache;
+    const memo: EmbedMemo | undefined = cache && {
+      lookup: (parentId, counter, req) => {
+        const key = cache.keyOf(`embed\u0000${parentId}\u0000${counter}`, `${JSON.stringify([req.format ?? null, req.origin, req.map])}\u0000${req.text}`);
+        const hit = cache.get(key, this.depsStillMatch);
+        return { key, hit: hit && hit.returned && hit.counters ? (hit as MemoisedEmbed) : undefined };
+      },
+      begin: () => {
+        this.deps = new Map();
+      },
+      end: (key, entry) => {
+        cache.put(key, { ...entry, deps: [...this.deps!] });
+        this.deps = undefined;
+      },
+    };
+    const linkCtx = makeLinkContext(this.registry, this.files, { documents, diagnostics }, memo);
+    for (const s of this.registry.scanners) {
+      if (!s.link || !this.initialised.has(s)) continue;
+      try {
+        s.link(documents.slice(), linkCtx);
+      } catch (e) {
+        diagnostics.push({ severity: 'error', code: 'internal-error', file: '.', message: `${s.name} cross-file analysis failed: ${String(e)}` });
+      }
+    }
+  }
+}
