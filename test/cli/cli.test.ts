@@ -98,6 +98,19 @@ describe('outputs', () => {
     expect(JSON.parse(r.stdout).findings.map((f: { location: { path: string } }) => f.location.path)).toEqual(['b/preseed.cfg']);
   });
 
+  it('--jobs takes a whole number (exit 2 otherwise); the output does not depend on it', async () => {
+    const p = project({ ...ERR, ...WARN });
+    for (const bad of ['0', 'two', '1.5', '-1']) {
+      const r = await cli(['scan', '.', '--jobs', bad], p);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--jobs/);
+    }
+    const one = await cli(['scan', '.', '-f', 'json', '--jobs', '1'], p, { SOURCE_DATE_EPOCH: '1' });
+    const two = await cli(['scan', '.', '-f', 'json', '-j', '2'], p, { SOURCE_DATE_EPOCH: '1' });
+    expect(JSON.parse(two.stdout).findings).toEqual(JSON.parse(one.stdout).findings);
+    expect(two.code).toBe(one.code);
+  });
+
   it('--cache keeps parse results in <root>/.faultline-cache and reports the same; --cache-dir moves it', async () => {
     const p = project({ ...ERR, 'b/preseed.cfg': 'd-i pkgsel/update-policy select unattended-upgrades\n', 'c/user-data': WARN['user-data'] });
     process.env.FAULTLINE_CACHE_SECRET ??= 'cli-test-secret-0123456789abcdef0123';
