@@ -10,8 +10,9 @@
  *
  * An entry's key is SHA-256 over (the parser salt, the file's path, its text). The parser salt is
  * faultline's version, a hash of its own parser code (the engine and scanner modules as
- * installed) and the parse limits, so an upgrade, or a local build of different code, misses
- * instead of reading stale documents. Files a parse read besides its own (a Dockerfile's COPY
+ * installed), the versions of the parser packages it uses (yaml, the tree-sitter grammars,
+ * TypeScript...) and the parse limits, so an upgrade, a lockfile change or a local build of
+ * different code misses instead of reading stale documents. Files a parse read besides its own (a Dockerfile's COPY
  * sources) are recorded with their content hashes and checked on every hit.
  *
  * Never trusted: every entry carries an HMAC-SHA256 under a secret kept outside the repository
@@ -33,6 +34,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,8 +97,51 @@ export function parserCodeHash(): string {
   };
   add(engineDir, false);
   add(path.join(engineDir, '..', 'scanners'), true);
+  // the parsers we do not own: a lockfile update changes what a parse produces as surely as our code
+  for (const [dep, version] of Object.entries(parserPackageVersions())) h.update(`${dep}@${version}`);
   codeHashMemo = h.digest('hex');
   return codeHashMemo;
+}
+
+const PARSER_PACKAGES = [
+  'yaml',
+  'web-tree-sitter',
+  '@tree-sitter-grammars/tree-sitter-hcl',
+  'tree-sitter-bash',
+  'typescript',
+  '@typescript-eslint/typescript-estree',
+  'ts-morph',
+];
+
+/** Versions of the installed parser packages that go into the salt. */
+export function parserPackageVersions(): Record<string, string> {
+  return Object.fromEntries(PARSER_PACKAGES.map((p) => [p, packageVersion(p)]));
+}
+
+/** An installed package's version ('?' if it cannot be found), even when its exports hide package.json. */
+function packageVersion(name: string): string {
+  const req = createRequire(import.meta.url);
+  const versionIn = (file: string) => {
+    const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    return pkg.name === name ? pkg.version : undefined;
+  };
+  try {
+    return versionIn(req.resolve(`${name}/package.json`)) ?? '?';
+  } catch {
+    /* exports without ./package.json: walk up from the entry point */
+  }
+  try {
+    for (let dir = path.dirname(req.resolve(name)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const file = path.join(dir, 'package.json');
+      if (fs.existsSync(file)) {
+        const v = versionIn(file);
+        if (v) return v;
+      }
+    }
+  } catch {
+    /* not installed */
+  }
+  return '?';
 }
 
 /** The secret that authenticates entries: from the environment, else a per-user file outside any repository. */

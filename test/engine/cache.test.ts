@@ -14,6 +14,7 @@ import { configureRules, metaRuleSettings } from '../../engine/rule-config.js';
 import { allScanners } from '../../scanners/index.js';
 import { builtinRules } from '../../rules/index.js';
 import { where } from '../helpers/scan.js';
+import { parserPackageVersions } from '../../engine/cache.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-cache-'));
@@ -238,6 +239,13 @@ describe('parse cache', () => {
 });
 
 describe('the parser salt', () => {
+  it('includes the installed versions of the parser packages', () => {
+    const versions = parserPackageVersions();
+    const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const [name, v] of Object.entries(versions)) expect(v, name).toBe(pkg.dependencies[name]);
+    expect(Object.keys(versions)).toContain('web-tree-sitter');
+  });
+
   it('covers everything a parse can run: nothing on the parse side imports engine/facts or engine/schedule', () => {
     const offenders: string[] = [];
     const check = (file: string) => {
