@@ -28,7 +28,7 @@ const { result } = await runScan({
   metaRules: mode === 'floor' ? [] : metaRuleSettings(config),
   reportPaths: changed.length ? new Set(changed) : undefined,
   workers: Number(process.env.BENCH_WORKERS ?? 1),
-  builtinScanners: allScanners,
+  workerModule: path.join(dist, 'cli/parse-worker.js'),
   version: JSON.parse(readFileSync(path.join(here, '..', 'package.json'), 'utf8')).version,
   failOn: 'never',
 });

@@ -3,6 +3,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, findConfig, loadConfig } from '../engine/config-load.js';
 import { defaultConfig, type FaultlineConfig } from '../engine/config.js';
@@ -286,7 +287,7 @@ export async function scanRoot(
     reportPaths: changed,
     cacheDir,
     workers: jobsOf(values.jobs),
-    builtinScanners: allScanners,
+    workerModule: fileURLToPath(new URL('./parse-worker.js', import.meta.url)),
     version: packageVersion(),
     failOn,
     onProgress: progress,

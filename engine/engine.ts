@@ -57,13 +57,14 @@ export interface EngineOptions {
    */
   cacheDir?: string;
   /**
-   * Worker threads to parse in (default 1: parse in this thread). Used only with the built-in
-   * scanners (`builtinScanners` must be the same array as `scanners`) and when the scan has at
-   * least `workerThreshold` files (default 200). Results are identical whatever the count.
+   * Worker threads to parse in (default 1: parse in this thread), when `workerModule` is given
+   * (the path of a module whose default export runs `runParseTask` with the same scanners, see
+   * cli/parse-worker.ts) and the scan has at least `workerThreshold` files (default 200). Results
+   * are identical whatever the count.
    */
   workers?: number;
   workerThreshold?: number;
-  builtinScanners?: readonly Scanner[];
+  workerModule?: string;
   /** Called as files are parsed (for progress bars). */
   onProgress?: (done: number, total: number, file: string) => void;
   version: string;
@@ -128,7 +129,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const parsed = await session.parseAll(walked.files, {
     workers: opts.workers ?? 1,
     workerThreshold: opts.workerThreshold,
-    builtinScanners: opts.builtinScanners,
+    workerModule: opts.workerModule,
     onProgress: opts.onProgress,
   });
   const documents = parsed.documents;

@@ -7,13 +7,12 @@
  * dependencies, checked when its cache entry is used again).
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import Tinypool from 'tinypool';
 import { ParseCache, textHash, type CachedParse } from './cache.js';
 import type { Diagnostic, Document, Format } from './model.js';
 import { detectScanner, FileParse, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
-import type { ParseTask, ParseTaskResult } from './parse-worker.js';
+import type { ParseTask, ParseTaskResult } from './parse-task.js';
 import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
 import type { SourceFile } from './source.js';
@@ -40,8 +39,11 @@ export interface ParseAllOptions {
   /** Worker threads (1 = parse in this thread). */
   workers: number;
   workerThreshold?: number;
-  /** Workers run the built-in scanners: only used when `scanners` is this very array. */
-  builtinScanners?: readonly Scanner[];
+  /**
+   * The worker module (absolute path): a module whose default export runs `runParseTask` with the
+   * same scanners as this session's. Without it, parsing stays in this thread.
+   */
+  workerModule?: string;
   onProgress?: (done: number, total: number, file: string) => void;
 }
 
@@ -158,13 +160,13 @@ export class ParseSession {
     };
 
     // With workers, every file is parsed in a worker thread, which (unlike this thread) can be
-    // stopped: a parse that outruns the time budget cannot hang the scan. Workers need the
-    // compiled worker module and run only the built-in scanners; a scan of a few files is parsed
-    // here (each worker loads its own grammars).
+    // stopped: a parse that outruns the time budget cannot hang the scan. Workers need a worker
+    // module that Node can load (compiled JavaScript); a scan of a few files is parsed here (each
+    // worker starts its own scanners).
     const workerCount = Math.max(1, Math.floor(po.workers));
-    const workerFile = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
+    const workerFile = po.workerModule;
     const pool =
-      workerCount > 1 && walked.length >= (po.workerThreshold ?? WORKER_THRESHOLD) && this.opts.scanners === po.builtinScanners && existsSync(workerFile)
+      workerCount > 1 && workerFile && walked.length >= (po.workerThreshold ?? WORKER_THRESHOLD) && /\.m?js$/.test(workerFile) && existsSync(workerFile)
         ? new Tinypool({ filename: workerFile, minThreads: workerCount, maxThreads: workerCount })
         : undefined;
 

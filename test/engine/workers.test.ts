@@ -19,7 +19,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let engine: any, scanners: any, rulesIdx: any, ruleConfig: any, configLoad: any, config: any, reports: any, generate: any;
 beforeAll(async () => {
-  expect(existsSync(path.join(dist, 'engine', 'parse-worker.js'))).toBe(true);
+  expect(existsSync(path.join(dist, 'cli', 'parse-worker.js'))).toBe(true);
   engine = await import(path.join(dist, 'engine/engine.js'));
   scanners = await import(path.join(dist, 'scanners/index.js'));
   rulesIdx = await import(path.join(dist, 'rules/index.js'));
@@ -37,7 +37,7 @@ async function scan(root: string, workers: number, extra: Record<string, unknown
     root,
     config: cfg,
     scanners: scanners.allScanners,
-    builtinScanners: scanners.allScanners,
+    workerModule: path.join(dist, 'cli', 'parse-worker.js'),
     rules: ruleConfig.configureRules(rulesIdx.builtinRules, cfg),
     metaRules: ruleConfig.metaRuleSettings(cfg),
     today: '2026-11-21',
