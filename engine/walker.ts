@@ -84,10 +84,9 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
   const diag = (code: Diagnostic['code'], file: string, message: string, severity: Diagnostic['severity'] = 'warning') =>
     diagnostics.push({ severity, code, file, message });
 
-  // Walk a directory; `realAncestors` holds the real paths of the directories on the current
-  // path so a symlink back to one of them is reported as a loop instead of followed forever.
-  // `realDir` is the real path of absDir; `realAncestors` holds the real paths of the directories
-  // on the current path, the last of them being realDir.
+  // Walk a directory whose real path is `realDir`; `realAncestors` holds the real paths of the
+  // directories on the current path (realDir included), so a symlink back to one of them is
+  // reported as a loop instead of followed forever.
   const walkDir = (absDir: string, rel: string, realDir: string, realAncestors: Set<string>): void => {
     let entries: fs.Dirent[];
     try {
