@@ -63,23 +63,42 @@ function autoscalingGroups(scan: ScanModel): Groups {
   return groups;
 }
 
-/**
- * The autoscaling resource that launches the image, or undefined. Map lookups per consumer: a
- * popular image family can have thousands of consumers.
- */
+/** What a launching resource is to the autoscaling groups: one, or referenced by one. */
+interface Verdict {
+  direct?: Group;
+  referenced?: Group;
+}
+
+/** Per consumer object: images share their consumers, and a popular family has thousands. */
+const verdicts = new WeakMap<object, Verdict>();
+
+function verdictFor(groups: Groups, owner: object, file: string, resource: string): Verdict {
+  let v = verdicts.get(owner);
+  if (!v) {
+    // Terraform references resolve inside one module (directory)
+    const k = `${dirOf(file)}\u0000${resource}`;
+    verdicts.set(owner, (v = { direct: groups.byResource.get(k), referenced: groups.byReference.get(k) }));
+  }
+  return v;
+}
+
+/** The autoscaling resource that launches the image, or undefined. */
 export function autoscaledBy(scan: ScanModel, img: NodeImage): AutoscaledBy | undefined {
-  // Terraform references resolve inside one module (directory)
-  const direct = [...img.consumers.map((c) => `${dirOf(c.loc.file)}\u0000${c.resource}`), ...(img.kind === 'layer' ? [`${dirOf(img.loc.file)}\u0000${img.name}`] : [])];
   const groups = autoscalingGroups(scan);
-  for (const k of direct) {
-    const g = groups.byResource.get(k);
+  const own = img.kind === 'layer' ? verdictFor(groups, img, img.loc.file, img.name) : undefined;
+  // a consumer that is an autoscaling group wins over one that a group refers to
+  // (`launch_template { id = aws_launch_template.nodes.id }`); plain loops: this runs per image
+  // over every consumer
+  for (const c of img.consumers) {
+    const g = verdictFor(groups, c, c.loc.file, c.resource).direct;
     if (g) return { resource: g.resource, loc: g.loc };
   }
-  // a group that refers to the consumer (`launch_template { id = aws_launch_template.nodes.id }`)
-  for (const k of direct) {
-    const g = groups.byReference.get(k);
+  if (own?.direct) return { resource: own.direct.resource, loc: own.direct.loc };
+  for (const c of img.consumers) {
+    const g = verdictFor(groups, c, c.loc.file, c.resource).referenced;
     if (g) return { resource: g.resource, loc: g.loc };
   }
+  if (own?.referenced) return { resource: own.referenced.resource, loc: own.referenced.loc };
   return undefined;
 }
 
