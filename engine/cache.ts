@@ -27,10 +27,16 @@
  * offset map, origin and the parent's id and id counter): linking runs on every scan, but the
  * documents it embeds are parsed only when that request is new.
  *
- * Layout: `<dir>/<salt16>-<root8>/<2 hex>/<62 hex>`, one small file per root file, written
- * atomically (temporary file + rename). A whole-tree scan deletes entries it did not use, and
- * directories of other parser salts for the same root, so the cache stays the size of the live
- * tree. `<dir>` gets a `.gitignore` of `*` and a CACHEDIR.TAG so neither git nor backups keep it.
+ * Layout: `<dir>/<salt16>-<root8>/pack`, an append-only log of records (magic, key, length, MAC,
+ * payload), one per root file or link-phase embed; the newest record of a key wins. One file, not
+ * one per entry: creating ten thousand small files cost seconds on the CI machine's disk, and a
+ * warm run reads every record through one descriptor. Each record is one `write` to a file opened
+ * for appending, so concurrent scans do not interleave records; a torn or foreign tail ends the
+ * walk and is dropped before the next append. A whole-tree scan rewrites the pack without the
+ * entries it did not use once those (and superseded records) are a quarter of it, and deletes
+ * the directories of other parser salts for the same root, so the cache stays near the size of
+ * the live tree. `<dir>` gets a `.gitignore` of `*` and a CACHEDIR.TAG so neither git nor backups
+ * keep it.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -41,9 +47,12 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import type { Diagnostic, Document } from './model.js';
 
-export const CACHE_FORMAT = 1;
-const MAGIC = Buffer.from(`FLC${CACHE_FORMAT}`, 'latin1');
+export const CACHE_FORMAT = 2;
+/** Record: magic (4), key (32, raw SHA-256), payload length (u32 LE), MAC (32), payload. */
+const MAGIC = Buffer.from(`FLR${CACHE_FORMAT}`, 'latin1');
+const KEY_BYTES = 32;
 const MAC_BYTES = 32;
+const HEADER_BYTES = MAGIC.length + KEY_BYTES + 4 + MAC_BYTES;
 
 export interface CachedParse {
   documents: Document[];
@@ -185,16 +194,33 @@ function looksLikeEntry(x: unknown): x is CachedParse {
   );
 }
 
+/** A record in the pack: where its payload is. */
+interface Slot {
+  /** Offset of the record (its header). */
+  at: number;
+  /** Offset and length of the payload. */
+  payload: number;
+  length: number;
+}
+
 export class ParseCache {
   readonly stats: CacheStats;
   private readonly bucket: string;
+  private readonly packFile: string;
   private readonly salt: string;
   private readonly secret: Buffer | undefined;
   private writable = true;
   private readonly used = new Set<string>();
+  /** key (hex) → its newest record; read from the pack on first use. */
+  private index: Map<string, Slot> | undefined;
+  private fd: number | undefined;
+  /** Bytes of the pack, and bytes of records superseded by a later one with the same key. */
+  private size = 0;
+  private superseded = 0;
 
   private constructor(dir: string, bucket: string, salt: string, secret: Buffer | undefined, note?: string) {
     this.bucket = bucket;
+    this.packFile = path.join(bucket, 'pack');
     this.salt = salt;
     this.secret = secret;
     this.stats = { dir, hits: 0, misses: 0, written: 0, pruned: 0, note };
@@ -231,10 +257,6 @@ export class ParseCache {
     return createHash('sha256').update(this.salt).update('\0').update(filePath).update('\0').update(text).digest('hex');
   }
 
-  private entryPath(key: string): string {
-    return path.join(this.bucket, key.slice(0, 2), key.slice(2));
-  }
-
   private mac(key: string, payload: Uint8Array): Buffer {
     return createHmac('sha256', this.secret!).update(key).update(payload).digest();
   }
@@ -245,20 +267,74 @@ export class ParseCache {
     return undefined;
   }
 
+  /**
+   * Read the record headers of the pack into the index. A header that does not parse (a torn
+   * append, junk) ends the walk: what follows is unreachable and treated as absent.
+   */
+  private load(): Map<string, Slot> {
+    if (this.index) return this.index;
+    this.index = new Map();
+    let fd: number;
+    try {
+      fd = fs.openSync(this.packFile, 'r');
+    } catch {
+      return this.index;
+    }
+    try {
+      const total = fs.fstatSync(fd).size;
+      const head = Buffer.alloc(HEADER_BYTES);
+      let at = 0;
+      while (at + HEADER_BYTES <= total) {
+        if (fs.readSync(fd, head, 0, HEADER_BYTES, at) !== HEADER_BYTES || !head.subarray(0, MAGIC.length).equals(MAGIC)) break;
+        const length = head.readUInt32LE(MAGIC.length + KEY_BYTES);
+        const payload = at + HEADER_BYTES;
+        if (payload + length > total) break;
+        const key = head.subarray(MAGIC.length, MAGIC.length + KEY_BYTES).toString('hex');
+        const old = this.index.get(key);
+        if (old) this.superseded += HEADER_BYTES + old.length;
+        this.index.set(key, { at, payload, length });
+        at = payload + length;
+      }
+      this.size = at;
+      if (at < total) {
+        this.stats.note ??= 'the pack ends in a torn or foreign record; it is ignored from there';
+        // appending after junk would make the new records unreachable: start from a clean tail
+        this.superseded += total - at;
+        this.size = total;
+        this.tornTail = true;
+      }
+    } catch (e) {
+      this.stats.note ??= `cache not readable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+    } finally {
+      fs.closeSync(fd);
+    }
+    return this.index;
+  }
+
+  /** The pack ended in bytes that are not a whole record; they go before the next append. */
+  private tornTail = false;
+
   /** The cached parse for a key, if present and authentic; `validDeps` checks the recorded dependencies. */
   get(key: string, validDeps: (deps: [string, string][]) => boolean): CachedParse | undefined {
     this.used.add(key);
     if (!this.secret) return this.reject('cache off');
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(this.entryPath(key));
-    } catch {
+    const slot = this.load().get(key);
+    if (!slot) {
       this.stats.misses++;
       return undefined;
     }
-    if (buf.length < MAGIC.length + MAC_BYTES || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return this.reject('an entry of another format');
-    const mac = buf.subarray(MAGIC.length, MAGIC.length + MAC_BYTES);
-    const payload = buf.subarray(MAGIC.length + MAC_BYTES);
+    let mac: Buffer;
+    let payload: Buffer;
+    try {
+      const fd = (this.fd ??= fs.openSync(this.packFile, this.writable ? 'a+' : 'r'));
+      mac = Buffer.alloc(MAC_BYTES);
+      payload = Buffer.allocUnsafe(slot.length);
+      if (fs.readSync(fd, mac, 0, MAC_BYTES, slot.payload - MAC_BYTES) !== MAC_BYTES || fs.readSync(fd, payload, 0, slot.length, slot.payload) !== slot.length) {
+        return this.reject('an entry could not be read');
+      }
+    } catch {
+      return this.reject('an entry could not be read');
+    }
     if (!timingSafeEqual(mac, this.mac(key, payload))) return this.reject('an entry failed authentication (foreign or corrupt)');
     let entry: unknown;
     try {
@@ -281,30 +357,40 @@ export class ParseCache {
     this.putPayload(key, v8.serialize(entry));
   }
 
-  /** Store an already serialised CachedParse (what a parse worker returns). */
+  /** Store an already serialised CachedParse (what a parse worker returns): one append to the pack. */
   putPayload(key: string, payload: Uint8Array): void {
     if (!this.writable || !this.secret) return;
-    const file = this.entryPath(key);
-    const tmp = `${file}.${process.pid}.tmp`;
+    const index = this.load();
+    if (this.tornTail) {
+      // rewrite what is reachable first, so new records follow a clean record boundary
+      this.tornTail = false;
+      this.compact(new Set(index.keys()));
+    }
+    const head = Buffer.alloc(HEADER_BYTES);
+    MAGIC.copy(head, 0);
+    head.write(key, MAGIC.length, KEY_BYTES, 'hex');
+    head.writeUInt32LE(payload.length, MAGIC.length + KEY_BYTES);
+    this.mac(key, payload).copy(head, MAGIC.length + KEY_BYTES + 4);
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(tmp, Buffer.concat([MAGIC, this.mac(key, payload), payload]));
-      fs.renameSync(tmp, file);
+      const fd = (this.fd ??= fs.openSync(this.packFile, 'a+'));
+      // one write per record: O_APPEND keeps concurrent writers' records whole
+      const at = this.size;
+      fs.writeSync(fd, Buffer.concat([head, payload]));
+      const old = index.get(key);
+      if (old) this.superseded += HEADER_BYTES + old.length;
+      index.set(key, { at, payload: at + HEADER_BYTES, length: payload.length });
+      this.size = at + HEADER_BYTES + payload.length;
       this.stats.written++;
     } catch (e) {
       this.writable = false;
       this.stats.note ??= `cache not written: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
-      try {
-        fs.rmSync(tmp, { force: true });
-      } catch {
-        /* nothing to clean */
-      }
     }
   }
 
   /**
-   * After a whole-tree scan: delete entries this scan did not use, and the directories of other
-   * parser salts for the same root. Only call when every file under the root was looked up.
+   * After a whole-tree scan: drop the directories of other parser salts for the same root, and
+   * rewrite the pack without the entries this scan did not use once they (with superseded
+   * records) are a quarter of it. Only call when every file under the root was looked up.
    */
   prune(): void {
     if (!this.writable) return;
@@ -317,16 +403,57 @@ export class ParseCache {
           fs.rmSync(path.join(dir, d), { recursive: true, force: true });
         }
       }
-      for (const sub of fs.readdirSync(this.bucket)) {
-        if (!/^[0-9a-f]{2}$/.test(sub)) continue;
-        for (const name of fs.readdirSync(path.join(this.bucket, sub))) {
-          if (this.used.has(sub + name)) continue;
-          fs.rmSync(path.join(this.bucket, sub, name), { force: true });
-          this.stats.pruned++;
-        }
-      }
+      const index = this.load();
+      let dead = this.superseded;
+      for (const [key, slot] of index) if (!this.used.has(key)) dead += HEADER_BYTES + slot.length;
+      if (dead > 0 && dead * 4 >= this.size) this.compact(this.used);
     } catch (e) {
       this.stats.note ??= `cache not pruned: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
     }
+  }
+
+  /** Rewrite the pack with only the records of `keep` (temporary file, then rename). */
+  private compact(keep: ReadonlySet<string>): void {
+    const index = this.load();
+    const tmp = `${this.packFile}.${process.pid}.tmp`;
+    let out: number | undefined;
+    let src: number | undefined;
+    try {
+      src = fs.openSync(this.packFile, 'r');
+      out = fs.openSync(tmp, 'w');
+      const next = new Map<string, Slot>();
+      let at = 0;
+      for (const [key, slot] of index) {
+        if (!keep.has(key)) {
+          this.stats.pruned++;
+          continue;
+        }
+        const rec = Buffer.allocUnsafe(HEADER_BYTES + slot.length);
+        if (fs.readSync(src, rec, 0, rec.length, slot.at) !== rec.length) continue;
+        fs.writeSync(out, rec);
+        next.set(key, { at, payload: at + HEADER_BYTES, length: slot.length });
+        at += rec.length;
+      }
+      fs.closeSync(out);
+      out = undefined;
+      fs.renameSync(tmp, this.packFile);
+      if (this.fd !== undefined) fs.closeSync(this.fd);
+      this.fd = undefined;
+      this.index = next;
+      this.size = at;
+      this.superseded = 0;
+    } catch (e) {
+      this.stats.note ??= `cache not compacted: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+      if (out !== undefined) fs.closeSync(out);
+      fs.rmSync(tmp, { force: true });
+    } finally {
+      if (src !== undefined) fs.closeSync(src);
+    }
+  }
+
+  /** Release the pack's file descriptor. */
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 }

@@ -143,6 +143,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   // A scan of the whole root looked every file (and every link-phase embed) up: entries it did
   // not use are stale.
   if (cache && targets.length === 1 && path.resolve(targets[0]) === root) cache.prune();
+  cache?.close();
   phase('link');
   const model = new ScanModel(documents, files, opts.config.fleet);
 

@@ -70,16 +70,23 @@ function comparable(out: EngineOutput): unknown {
   return { ...rest, stats: { ...stats, durationMs: 0 } };
 }
 
-function entryFiles(cacheDir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/^[0-9a-f]{62}$/.test(e.name)) out.push(p);
-    }
-  };
-  walk(cacheDir);
+/** The pack of a cache directory (one bucket per root and parser salt). */
+function packOf(cacheDir: string): string {
+  const buckets = readdirSync(cacheDir).filter((d) => /^[0-9a-f]{16}-[0-9a-f]{8}$/.test(d));
+  expect(buckets).toHaveLength(1);
+  return path.join(cacheDir, buckets[0], 'pack');
+}
+
+/** Records of a pack: magic (4), key (32), payload length (u32 LE), MAC (32), payload. */
+function records(pack: string): { at: number; payload: number; length: number; key: string }[] {
+  const buf = readFileSync(pack);
+  const out: { at: number; payload: number; length: number; key: string }[] = [];
+  for (let at = 0; at + 72 <= buf.length; ) {
+    if (buf.toString('latin1', at, at + 4) !== 'FLR2') break;
+    const length = buf.readUInt32LE(at + 36);
+    out.push({ at, payload: at + 72, length, key: buf.toString('hex', at + 4, at + 36) });
+    at += 72 + length;
+  }
   return out;
 }
 
@@ -156,46 +163,55 @@ describe('parse cache', () => {
     expect(comparable(out)).toEqual(comparable(await scan(root)));
   });
 
-  it('a corrupted or truncated entry is a miss, never an error', async () => {
+  it('a corrupted record, a torn tail and appended junk are misses at worst, never errors', async () => {
     const root = copyFixture('example-fleet');
     const cacheDir = path.join(tmp, `cache-${n++}`);
     const plain = await scan(root);
     const cold = await scan(root, cacheDir);
-    const entries = entryFiles(cacheDir);
-    expect(entries.length).toBe(cold.cache!.written);
-    const flip = readFileSync(entries[0]);
-    flip[flip.length - 5] ^= 0xff;
-    writeFileSync(entries[0], flip);
-    writeFileSync(entries[1], readFileSync(entries[1]).subarray(0, 20));
-    writeFileSync(entries[2], 'not a cache entry');
+    const pack = packOf(cacheDir);
+    const recs = records(pack);
+    expect(recs).toHaveLength(cold.cache!.written);
+    const buf = readFileSync(pack);
+    buf[recs[0].payload + 3] ^= 0xff; // one record's payload: its MAC no longer matches
+    writeFileSync(pack, buf.subarray(0, buf.length - 5)); // the last record torn
     const out = await scan(root, cacheDir);
-    expect(out.cache!.misses).toBe(3);
+    expect(out.cache!.misses).toBe(2);
+    expect(out.cache!.note).toMatch(/authentication|torn/);
     expect(comparable(out)).toEqual(comparable(plain));
-    // and they were rewritten
-    expect((await scan(root, cacheDir)).cache!.misses).toBe(0);
+    // both were written again, after the torn bytes were dropped
+    const again = await scan(root, cacheDir);
+    expect(again.cache!.misses).toBe(0);
+    expect(again.cache!.hits).toBe(cold.cache!.written);
+    // junk appended after whole records hides nothing before it
+    writeFileSync(pack, Buffer.concat([readFileSync(pack), Buffer.from('not a cache record\n')]));
+    const junk = await scan(root, cacheDir);
+    expect(junk.cache!.misses).toBe(0);
+    expect(junk.cache!.note).toMatch(/torn or foreign/);
+    expect(comparable(junk)).toEqual(comparable(plain));
   });
 
-  it('a whole-tree scan prunes entries of deleted files and of other parser versions; a partial scan does not', async () => {
+  it('a whole-tree scan drops what it no longer uses and other parser versions; a partial scan does not', async () => {
     const root = copyFixture('example-fleet');
     const cacheDir = path.join(tmp, `cache-${n++}`);
     const first = await scan(root, cacheDir);
-    const count = entryFiles(cacheDir).length;
-    const stale = path.join(cacheDir, '0123456789abcdef-' + path.basename(readdirSync(cacheDir).find((d) => /-/.test(d))!).split('-')[1]);
-    mkdirSync(path.join(stale, 'ab'), { recursive: true });
-    writeFileSync(path.join(stale, 'ab', 'c'.repeat(62)), 'old');
-    const victim = first.result.findings[0].location.path;
-    rmSync(path.join(root, victim));
-    const sub = path.join(root, victim.split('/')[0]);
-    const partial = await scan(root, cacheDir, [sub]);
+    const bucket = path.dirname(packOf(cacheDir));
+    const stale = path.join(cacheDir, '0123456789abcdef-' + path.basename(bucket).split('-')[1]);
+    mkdirSync(stale);
+    writeFileSync(path.join(stale, 'pack'), 'old');
+    // remove most of the fleet: what is left is a minority of the pack
+    const keep = first.result.findings[0].location.path.split('/')[0];
+    for (const d of readdirSync(root)) if (d !== keep && d !== 'faultline.yaml') rmSync(path.join(root, d), { recursive: true, force: true });
+    const partial = await scan(root, cacheDir, [path.join(root, keep)]);
     expect(partial.cache!.pruned).toBe(0);
-    expect(entryFiles(cacheDir).length).toBe(count + 1 + partial.cache!.written);
+    expect(existsSync(stale)).toBe(true);
     const out = await scan(root, cacheDir);
-    // what is left is exactly what this scan used: the deleted file's entry and the partial
-    // scan's own link entries are gone, and so is the other parser version's directory
-    expect(out.cache!.pruned).toBeGreaterThanOrEqual(1 + partial.cache!.written);
-    expect(entryFiles(cacheDir).length).toBe(out.cache!.hits + out.cache!.written);
-    expect(entryFiles(cacheDir).length).toBeLessThan(count);
+    expect(out.cache!.pruned).toBeGreaterThan(0);
     expect(existsSync(stale)).toBe(false);
+    // what is left is exactly what this scan used
+    const left = records(packOf(cacheDir));
+    expect(left).toHaveLength(out.cache!.hits + out.cache!.written);
+    expect(new Set(left.map((r) => r.key)).size).toBe(left.length);
+    expect((await scan(root, cacheDir)).cache!.misses).toBe(0);
   });
 
   it('marks its directory for git and backup tools, and the walker never scans it', async () => {
