@@ -282,10 +282,22 @@ export class ParseCache {
     }
     try {
       const total = fs.fstatSync(fd).size;
-      const head = Buffer.alloc(HEADER_BYTES);
+      // headers are read through a 1 MiB window: a hundred reads for a pack of 12,000 records
+      const window = Buffer.allocUnsafe(Math.min(total, 1 << 20));
+      let windowAt = 0;
+      let windowLen = 0;
+      const header = (at: number): Buffer | undefined => {
+        if (at < windowAt || at + HEADER_BYTES > windowAt + windowLen) {
+          windowAt = at;
+          windowLen = fs.readSync(fd, window, 0, window.length, at);
+          if (windowLen < HEADER_BYTES) return undefined;
+        }
+        return window.subarray(at - windowAt, at - windowAt + HEADER_BYTES);
+      };
       let at = 0;
       while (at + HEADER_BYTES <= total) {
-        if (fs.readSync(fd, head, 0, HEADER_BYTES, at) !== HEADER_BYTES || !head.subarray(0, MAGIC.length).equals(MAGIC)) break;
+        const head = header(at);
+        if (!head || !head.subarray(0, MAGIC.length).equals(MAGIC)) break;
         const length = head.readUInt32LE(MAGIC.length + KEY_BYTES);
         const payload = at + HEADER_BYTES;
         if (payload + length > total) break;
@@ -327,11 +339,11 @@ export class ParseCache {
     let payload: Buffer;
     try {
       const fd = (this.fd ??= fs.openSync(this.packFile, this.writable ? 'a+' : 'r'));
-      mac = Buffer.alloc(MAC_BYTES);
-      payload = Buffer.allocUnsafe(slot.length);
-      if (fs.readSync(fd, mac, 0, MAC_BYTES, slot.payload - MAC_BYTES) !== MAC_BYTES || fs.readSync(fd, payload, 0, slot.length, slot.payload) !== slot.length) {
-        return this.reject('an entry could not be read');
-      }
+      // the MAC sits right before the payload: one read for both
+      const rec = Buffer.allocUnsafe(MAC_BYTES + slot.length);
+      if (fs.readSync(fd, rec, 0, rec.length, slot.payload - MAC_BYTES) !== rec.length) return this.reject('an entry could not be read');
+      mac = rec.subarray(0, MAC_BYTES);
+      payload = rec.subarray(MAC_BYTES);
     } catch {
       return this.reject('an entry could not be read');
     }
