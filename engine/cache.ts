@@ -182,6 +182,30 @@ function loadSecret(): Buffer | string {
   }
 }
 
+/** Why a cache path is unusable: it exists and is not a plain directory/file (a link, a FIFO...). */
+function notPlain(p: string, kind: 'directory' | 'file'): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(p);
+  } catch {
+    return undefined; // absent: we create it
+  }
+  const ok = kind === 'directory' ? st.isDirectory() : st.isFile();
+  return ok ? undefined : `cache not used: ${p} is not a plain ${kind}${st.isSymbolicLink() ? ' (a symbolic link)' : ''}`;
+}
+
+/** Open the pack without following a link, and only if it is a regular file. */
+function openPack(file: string, mode: 'read' | 'append'): number {
+  const c = fs.constants;
+  const flags = (mode === 'read' ? c.O_RDONLY : c.O_RDWR | c.O_APPEND | c.O_CREAT) | c.O_NOFOLLOW | c.O_NONBLOCK;
+  const fd = fs.openSync(file, flags, 0o644);
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw Object.assign(new Error(`${file} is not a regular file`), { code: 'ENOTFILE' });
+  }
+  return fd;
+}
+
 function looksLikeEntry(x: unknown): x is CachedParse {
   if (!x || typeof x !== 'object') return false;
   const e = x as Partial<CachedParse>;
@@ -237,13 +261,23 @@ export class ParseCache {
     const bucket = path.join(dir, `${salt.slice(0, 16)}-${rootTag}`);
     const secret = loadSecret();
     if (typeof secret === 'string') return new ParseCache(dir, bucket, salt, undefined, secret);
+    // The default cache directory is inside the repository being scanned, so the repository
+    // controls what is there: a committed symbolic link must not make us write (append records,
+    // a CACHEDIR.TAG that backup tools honour) anywhere else, and a FIFO must not hang the scan.
+    const refused = notPlain(dir, 'directory') ?? notPlain(bucket, 'directory') ?? notPlain(path.join(bucket, 'pack'), 'file');
+    if (refused) return new ParseCache(dir, bucket, salt, undefined, refused);
     try {
       fs.mkdirSync(bucket, { recursive: true });
-      const ignore = path.join(dir, '.gitignore');
-      if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# written by faultline: this is a cache\n*\n');
-      const tag = path.join(dir, 'CACHEDIR.TAG');
-      if (!fs.existsSync(tag)) {
-        fs.writeFileSync(tag, 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by faultline.\n');
+      // 'wx': created only where nothing (not even a dangling link) is
+      for (const [name, text] of [
+        ['.gitignore', '# written by faultline: this is a cache\n*\n'],
+        ['CACHEDIR.TAG', 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by faultline.\n'],
+      ]) {
+        try {
+          fs.writeFileSync(path.join(dir, name), text, { flag: 'wx' });
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
       }
     } catch (e) {
       const c = new ParseCache(dir, bucket, salt, Buffer.from(secret), `cache directory not writable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
@@ -276,7 +310,7 @@ export class ParseCache {
     this.index = new Map();
     let fd: number;
     try {
-      fd = fs.openSync(this.packFile, 'r');
+      fd = openPack(this.packFile, 'read');
     } catch {
       return this.index;
     }
@@ -338,7 +372,7 @@ export class ParseCache {
     let mac: Buffer;
     let payload: Buffer;
     try {
-      const fd = (this.fd ??= fs.openSync(this.packFile, this.writable ? 'a+' : 'r'));
+      const fd = (this.fd ??= openPack(this.packFile, this.writable ? 'append' : 'read'));
       // the MAC sits right before the payload: one read for both
       const rec = Buffer.allocUnsafe(MAC_BYTES + slot.length);
       if (fs.readSync(fd, rec, 0, rec.length, slot.payload - MAC_BYTES) !== rec.length) return this.reject('an entry could not be read');
@@ -384,7 +418,7 @@ export class ParseCache {
     head.writeUInt32LE(payload.length, MAGIC.length + KEY_BYTES);
     this.mac(key, payload).copy(head, MAGIC.length + KEY_BYTES + 4);
     try {
-      const fd = (this.fd ??= fs.openSync(this.packFile, 'a+'));
+      const fd = (this.fd ??= openPack(this.packFile, 'append'));
       // one write per record: O_APPEND keeps concurrent writers' records whole
       const at = this.size;
       fs.writeSync(fd, Buffer.concat([head, payload]));
@@ -431,8 +465,8 @@ export class ParseCache {
     let out: number | undefined;
     let src: number | undefined;
     try {
-      src = fs.openSync(this.packFile, 'r');
-      out = fs.openSync(tmp, 'w');
+      src = openPack(this.packFile, 'read');
+      out = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
       const next = new Map<string, Slot>();
       let at = 0;
       for (const [key, slot] of index) {

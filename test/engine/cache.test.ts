@@ -3,7 +3,8 @@
  * changed (including files a parse read, such as a Dockerfile's COPY sources), and ignore a
  * foreign, corrupt or unwritable cache instead of trusting it.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, symlinkSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -214,6 +215,39 @@ describe('parse cache', () => {
     expect((await scan(root, cacheDir)).cache!.misses).toBe(0);
   });
 
+  it('a cache directory, bucket or pack planted as a link or a FIFO by the repository is refused: nothing written elsewhere, no hang', async () => {
+    const root = copyFixture('example-fleet-remediated');
+    const plain = await scan(root);
+    // 1. the cache directory itself is a committed symbolic link to somewhere else
+    const elsewhere = path.join(tmp, `elsewhere-${n++}`);
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, path.join(root, '.faultline-cache'));
+    const viaLink = await scan(root, path.join(root, '.faultline-cache'));
+    expect(viaLink.cache!.note).toMatch(/not a plain directory \(a symbolic link\)/);
+    expect(viaLink.cache!.written).toBe(0);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(comparable(viaLink)).toEqual(comparable(plain));
+    rmSync(path.join(root, '.faultline-cache'));
+    // 2. the pack is a link to a file of the user's: it must not grow
+    const cacheDir = path.join(root, '.faultline-cache');
+    await scan(root, cacheDir);
+    const pack = packOf(cacheDir);
+    const victim = path.join(tmp, `victim-${n++}`);
+    writeFileSync(victim, 'export PATH=/usr/bin\n');
+    rmSync(pack);
+    symlinkSync(victim, pack);
+    const viaPackLink = await scan(root, cacheDir);
+    expect(viaPackLink.cache!.note).toMatch(/not a plain file \(a symbolic link\)/);
+    expect(readFileSync(victim, 'utf8')).toBe('export PATH=/usr/bin\n');
+    expect(comparable(viaPackLink)).toEqual(comparable(plain));
+    // 3. the pack is a FIFO: opening it for reading would block forever
+    rmSync(pack);
+    execFileSync('mkfifo', [pack]);
+    const viaFifo = await scan(root, cacheDir);
+    expect(viaFifo.cache!.note).toMatch(/not a plain file/);
+    expect(comparable(viaFifo)).toEqual(comparable(plain));
+  });
+
   it('marks its directory for git and backup tools, and the walker never scans it', async () => {
     const root = copyFixture('example-fleet-remediated');
     const cacheDir = path.join(root, '.faultline-cache');
@@ -231,7 +265,7 @@ describe('parse cache', () => {
     writeFileSync(cacheDir, 'in the way');
     const out = await scan(root, cacheDir);
     expect(out.cache!.written).toBe(0);
-    expect(out.cache!.note).toMatch(/not writable/);
+    expect(out.cache!.note).toMatch(/is not a plain directory/);
     expect(comparable(out)).toEqual(comparable(await scan(root)));
   });
 
