@@ -1069,6 +1069,7 @@ function exprRefs(e: Expr | undefined, out: string[] = []): string[] {
  */
 function imageBuilderImages(scan: ScanModel, regions: RegionResolver, bases: Proto[]): Proto[] {
   const out: Proto[] = [];
+  const byName = new ImageNameIndex(bases);
   const tf = scan
     .ofFormat('terraform')
     .filter((d) => !d.origin)
@@ -1108,7 +1109,7 @@ function imageBuilderImages(scan: ScanModel, regions: RegionResolver, bases: Pro
       regs.push(...rr);
       consumers.push({ resource: block.labels.join('.'), loc: block.loc, regions: rr });
       const refs = imageRefsOf(scan, rd, block);
-      const bs = bases.filter((img) => img.names.some((n) => refs.some((r) => imageNameMatches(r.ref, n))));
+      const bs = byName.match(refs.map((r) => r.ref));
       for (const x of bs) baseIds.add(x.id);
       base ??= bs[0];
       let os = bs[0]?.os;
