@@ -11,8 +11,8 @@ import v8 from 'node:v8';
 import Tinypool from 'tinypool';
 import { ParseCache, textHash, type CachedParse } from './cache.js';
 import type { Diagnostic, Document, Format } from './model.js';
-import { detectScanner, FileParse, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
-import type { ParseTask, ParseTaskResult } from './parse-task.js';
+import { detectScanner, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
+import { parseRecorded, startScanners, type ParseTask, type ParseTaskResult } from './parse-task.js';
 import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
 import type { SourceFile } from './source.js';
@@ -77,7 +77,7 @@ export class ParseSession {
   private readonly initialised = new Set<Scanner>();
   private readonly hashes = new Map<string, string>();
   private readonly readAny: (rel: string) => SourceFile | undefined;
-  /** While a parse is recorded for the cache: the other files it read, with their hashes. */
+  /** While a link-phase embed is recorded for the cache: the other files it read, with their hashes. */
   private deps: Map<string, string> | undefined;
 
   constructor(private readonly opts: SessionOptions) {
@@ -111,14 +111,8 @@ export class ParseSession {
    */
   private async initScanners(file: string, diagnostics: Diagnostic[]): Promise<void> {
     if (this.initialised.size) return;
-    for (const s of this.registry.scanners) {
-      this.initialised.add(s);
-      try {
-        await s.init?.();
-      } catch (e) {
-        diagnostics.push({ severity: 'error', code: 'internal-error', file, message: `${s.name} scanner could not start: ${String(e)}` });
-      }
-    }
+    for (const s of this.registry.scanners) this.initialised.add(s);
+    diagnostics.push(...(await startScanners(this.registry.scanners, file)));
   }
 
   /** Read, detect and parse every walked file. Output order is the walk order, however parsed. */
@@ -144,18 +138,11 @@ export class ParseSession {
 
     const parseHere = async (job: Job) => {
       await this.initScanners(job.file.path, initProblems);
-      const t0 = performance.now();
-      const fp = new FileParse(this.registry, job.file);
-      if (job.key) this.deps = new Map();
-      fp.parseRoot(job.claim.format, job.claim.scanner);
-      if (job.key) {
-        cache!.put(job.key, { documents: fp.documents, diagnostics: fp.diagnostics, deps: [...this.deps!] });
-        this.deps = undefined;
-      }
-      const elapsed = performance.now() - t0;
-      job.slot.documents.push(...fp.documents);
-      job.slot.diagnostics.push(...fp.diagnostics);
-      if (elapsed > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, elapsed));
+      const { entry, elapsedMs } = parseRecorded(job.file, job.claim.format, job.claim.scanner, this.registry);
+      if (job.key) cache!.put(job.key, entry);
+      job.slot.documents.push(...entry.documents);
+      job.slot.diagnostics.push(...entry.diagnostics);
+      if (elapsedMs > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, elapsedMs));
       settle(job);
     };
 
