@@ -241,6 +241,8 @@ export class ParseCache {
   /** Bytes of the pack, and bytes of records superseded by a later one with the same key. */
   private size = 0;
   private superseded = 0;
+  /** The pack ended in bytes that are not a whole record; they go before the next append. */
+  private tornTail = false;
 
   private constructor(dir: string, bucket: string, salt: string, secret: Buffer | undefined, note?: string) {
     this.bucket = bucket;
@@ -356,9 +358,6 @@ export class ParseCache {
     }
     return this.index;
   }
-
-  /** The pack ended in bytes that are not a whole record; they go before the next append. */
-  private tornTail = false;
 
   /** The cached parse for a key, if present and authentic; `validDeps` checks the recorded dependencies. */
   get(key: string, validDeps: (deps: [string, string][]) => boolean): CachedParse | undefined {

@@ -80,9 +80,6 @@ export interface EngineOutput {
   cache?: CacheStats;
 }
 
-
-
-
 function formatMessage(template: string | undefined, data: Record<string, string | number> | undefined, ruleId: string, messageId: string): string {
   if (template === undefined) return `${ruleId}: unknown message '${messageId}'`;
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (data && k in data ? String(data[k]) : m));
@@ -111,7 +108,6 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const diagnostics: Diagnostic[] = [];
 
   const session = new ParseSession({ root, realRoot, limits, scanners: opts.scanners, cacheDir: opts.cacheDir, version: opts.version });
-  const readRootFile = (rel: string) => session.readRootFile(rel);
 
   // -- walk
   const targets = opts.targets?.length ? opts.targets : [root];
@@ -410,7 +406,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
         } else if (opts.config.source) {
           // a config waiver: point at the config file when it is inside the root
           const rel = toPosix(path.relative(root, opts.config.source));
-          const cf = readRootFile(rel);
+          const cf = session.readRootFile(rel);
           if (cf) {
             const i = cf.text.indexOf(w.until!);
             addMeta(EXPIRED_SUPPRESSION, 'expired', { rule: p.finding.ruleId, until: w.until! }, { file: rel, start: Math.max(0, i), end: Math.max(0, i) + w.until!.length }, [
