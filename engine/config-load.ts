@@ -4,10 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
-import { Ajv, type ErrorObject } from 'ajv';
 import { defaultConfig, type FaultlineConfig, type RuleSetting } from './config.js';
 import type { Severity } from './rule-api.js';
 import { packageFile } from './package-root.js';
+import { validatorFor, type ErrorObject } from './schema.js';
 
 export const CONFIG_NAMES = ['faultline.yaml', 'faultline.yml', '.faultline.yaml', '.faultline.yml'];
 
@@ -38,18 +38,14 @@ export function findConfig(start: string): string | undefined {
   }
 }
 
-let validateFn: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+let schema: object | undefined;
 
 export function configSchema(): object {
   return JSON.parse(readFileSync(packageFile('schemas', 'faultline-config.schema.json'), 'utf8')) as object;
 }
 
 function validator() {
-  if (!validateFn) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    validateFn = ajv.compile(configSchema());
-  }
-  return validateFn;
+  return validatorFor((schema ??= configSchema()));
 }
 
 function describeAjvError(e: ErrorObject): string {

@@ -19,10 +19,10 @@
  * questions (`pkgsel/update-policy`).
  */
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
 import { ConfigError } from './config-load.js';
 import type { Document, Format, HclBlock, HclBody, Value } from './model.js';
 import { packageFile } from './package-root.js';
+import { validatorFor, type ValidateFunction } from './schema.js';
 import type { Rule, RuleMeta, Severity } from './rule-api.js';
 import type { Loc } from './source.js';
 
@@ -50,7 +50,7 @@ export interface Policy {
   message: string;
 }
 
-let validate: ReturnType<Ajv['compile']> | undefined;
+let validate: ValidateFunction | undefined;
 
 export function policySchema(): object {
   return JSON.parse(readFileSync(packageFile('schemas', 'faultline-policy.schema.json'), 'utf8')) as object;
@@ -179,7 +179,7 @@ function holds(c: PolicyCondition, h: Hit, re: RegExp | undefined): boolean {
 
 export function compilePolicies(policies: unknown[], source?: string): Rule<Record<string, unknown>>[] {
   if (!policies.length) return [];
-  validate ??= new Ajv({ allErrors: true, strict: false }).compile(policySchema());
+  validate ??= validatorFor(policySchema());
   return policies.map((raw, i) => {
     if (!validate!(raw)) {
       const e = validate!.errors?.[0];

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinRules } from '../../rules/index.js';
 import { META_RULES } from '../../engine/meta-rules.js';
-import { validateCatalog } from '../../engine/rule-config.js';
+import { configureRules, validateCatalog } from '../../engine/rule-config.js';
+import { defaultConfig } from '../../engine/config.js';
+import { validatorFor } from '../../engine/schema.js';
 
 const metas = [...builtinRules.map((r) => r.meta), ...META_RULES];
 const testText = readdirSync('test', { recursive: true })
@@ -18,6 +20,28 @@ const testText = readdirSync('test', { recursive: true })
 describe('rule catalog', () => {
   it('is coherent: unique IDs and names, compilable schemas', () => {
     expect(() => validateCatalog(builtinRules)).not.toThrow();
+  });
+
+  // The CLI trusts the built-in catalog (validateCatalog skips its schemas, configureRules uses the
+  // defaults of an unconfigured rule as they are): that is only right if the defaults already hold
+  // every `default` the schema would fill in.
+  it.each(builtinRules.map((r) => [r.meta.id, r.meta] as const))('%s declares every schema default in defaultOptions', (_id, m) => {
+    const filled = structuredClone(m.defaultOptions);
+    expect(validatorFor(m.optionsSchema)(filled)).toBe(true);
+    expect(filled).toEqual(m.defaultOptions);
+  });
+
+  it('trusting the catalog gives the same options as validating it', () => {
+    const trusted = new Set(builtinRules);
+    const viaDefaults = configureRules(builtinRules, defaultConfig(), { trusted }).map((a) => [a.meta.id, a.options]);
+    const validated = configureRules(builtinRules, defaultConfig()).map((a) => [a.meta.id, a.options]);
+    expect(viaDefaults).toEqual(validated);
+  });
+
+  it('still validates options someone wrote for a trusted rule', () => {
+    const cfg = defaultConfig();
+    cfg.rules.FL101 = { enabled: true, options: { noSuchOption: 1 } };
+    expect(() => configureRules(builtinRules, cfg, { trusted: new Set(builtinRules) })).toThrow(/unknown option 'noSuchOption'/);
   });
 
   it.each(metas.map((m) => [m.id, m] as const))('%s has a complete docs page', (_id, m) => {
