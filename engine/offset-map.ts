@@ -138,7 +138,8 @@ export function composeMaps(parent: OffsetMap, child: OffsetMap): OffsetMap {
   }
   // child.whole is a span of the parent's text: map it through the parent too
   const wholeLoc = mapSpan(parent, child.whole[0], child.whole[1]);
-  return { file: parent.file, segs: out, whole: [wholeLoc.start, wholeLoc.end] };
+  // exact size: maps are kept for the life of the scan, and most hold one or two segments
+  return { file: parent.file, segs: out.slice(), whole: [wholeLoc.start, wholeLoc.end] };
 }
 
 /**

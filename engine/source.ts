@@ -35,17 +35,35 @@ export interface SourceFile {
   absPath: string;
   text: string;
   /** Offsets at which each line starts (index 0 = line 1). */
-  lineStarts: number[];
+  lineStarts: Uint32Array;
 }
 
-export function computeLineStarts(text: string): number[] {
-  const starts = [0];
+/** What position arithmetic needs of a file. */
+export interface LineIndex {
+  lineStarts: ArrayLike<number>;
+  text: string;
+}
+
+export function computeLineStarts(text: string): Uint32Array {
+  // two passes, so the table is exactly as long as the file has lines (4 bytes a line, kept for
+  // every file of the scan)
+  let n = 1;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 10 /* \n */) starts.push(i + 1);
+    if (c === 10 /* \n */) n++;
     else if (c === 13 /* \r */) {
       if (text.charCodeAt(i + 1) === 10) i++;
-      starts.push(i + 1);
+      n++;
+    }
+  }
+  const starts = new Uint32Array(n);
+  let k = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 /* \n */) starts[k++] = i + 1;
+    else if (c === 13 /* \r */) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts[k++] = i + 1;
     }
   }
   return starts;
@@ -56,7 +74,7 @@ export function makeSourceFile(path: string, text: string, absPath = ''): Source
 }
 
 /** 1-based line/column of a UTF-16 offset. Offsets past the end clamp to the end. */
-export function positionAt(file: Pick<SourceFile, 'lineStarts' | 'text'>, offset: number): Position {
+export function positionAt(file: LineIndex, offset: number): Position {
   const o = Math.max(0, Math.min(offset, file.text.length));
   const starts = file.lineStarts;
   let lo = 0;
@@ -70,18 +88,18 @@ export function positionAt(file: Pick<SourceFile, 'lineStarts' | 'text'>, offset
 }
 
 /** UTF-16 offset of a 1-based line/column (clamped to the file). */
-export function offsetAt(file: Pick<SourceFile, 'lineStarts' | 'text'>, pos: Position): number {
+export function offsetAt(file: LineIndex, pos: Position): number {
   const line = Math.max(1, Math.min(pos.line, file.lineStarts.length));
   const start = file.lineStarts[line - 1];
   return Math.min(file.text.length, start + Math.max(0, pos.column - 1));
 }
 
-export function rangeOf(file: Pick<SourceFile, 'lineStarts' | 'text'>, loc: { start: number; end: number }): Range {
+export function rangeOf(file: LineIndex, loc: { start: number; end: number }): Range {
   return { start: positionAt(file, loc.start), end: positionAt(file, Math.max(loc.start, loc.end)) };
 }
 
 /** The text of 1-based line `line`, without its line terminator. */
-export function lineText(file: Pick<SourceFile, 'lineStarts' | 'text'>, line: number): string {
+export function lineText(file: LineIndex, line: number): string {
   const start = file.lineStarts[line - 1];
   if (start === undefined) return '';
   const next = file.lineStarts[line] ?? file.text.length;

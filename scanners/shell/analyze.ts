@@ -7,6 +7,7 @@
  */
 import type { EmbedVia, ShellCommand, ShellFileWrite, ShellModel, ShellWord } from '../../engine/model.js';
 import { mapSpan, type OffsetMap } from '../../engine/offset-map.js';
+import { intern } from '../../engine/intern.js';
 import type { Loc } from '../../engine/source.js';
 import {
   basename,
@@ -156,9 +157,12 @@ class Analyzer {
   }
 
   private shellWord(w: Word): ShellWord {
-    const sw: ShellWord = { raw: w.raw, loc: this.loc(w.start, w.end) };
-    if (w.value !== undefined) sw.value = w.value;
-    return sw;
+    // one literal per shape (a property added later costs a separate property store); words repeat
+    // across scripts (`curl`, `-y`, `systemctl`), so they are interned
+    const loc = this.loc(w.start, w.end);
+    const raw = intern(w.raw);
+    if (w.value === undefined) return { raw, loc };
+    return { raw, loc, value: w.value === w.raw ? raw : intern(w.value) };
   }
 
   private pushChildren(id: number): void {

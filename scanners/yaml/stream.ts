@@ -12,6 +12,7 @@ import type { Loc } from '../../engine/source.js';
 import type { DiagnosticCode, DiagnosticSeverity, MapEntry, MapValue, ScalarValue, SeqValue, Value } from '../../engine/model.js';
 import { composeMaps, mapSpan, opaqueMap, type OffsetMap } from '../../engine/offset-map.js';
 import type { Limits } from '../../engine/scanner-api.js';
+import { intern } from '../../engine/intern.js';
 import { decodeScalarToken } from './scalar.js';
 
 export type DiagSink = (d: { severity: DiagnosticSeverity; code: DiagnosticCode; message: string; loc?: Loc }) => void;
@@ -258,13 +259,14 @@ class Converter {
       str = this.text.slice(s, e0);
       segs = str.length ? [0, s, str.length] : [];
     }
-    const sv: ScalarValue = { kind: 'scalar', loc, value: str };
+    str = intern(str);
     if (str.length > 0) {
       const m = segs ? composeMaps(this.map, { file: this.map.file, segs, whole: [s, e0] }) : opaqueMap(loc.file, loc.start, loc.end);
       const verbatimAtStart = m.segs.length === 3 && m.segs[0] === 0 && m.segs[1] === loc.start && m.segs[2] === str.length;
-      if (!verbatimAtStart) sv.map = m;
+      // one literal per shape: a property added later would cost the object a separate property store
+      if (!verbatimAtStart) return withTag({ kind: 'scalar', loc, value: str, map: m });
     }
-    return withTag(sv);
+    return withTag({ kind: 'scalar', loc, value: str });
   }
 
   private alias(node: Alias, depth: number): Value {
@@ -314,9 +316,9 @@ class Converter {
     if (isScalar(node)) {
       const v = node.value as unknown;
       if (typeof v === 'symbol') return { key: '<<', keyLoc, merge: true };
-      if (typeof v === 'string') return { key: v, keyLoc, merge: false };
+      if (typeof v === 'string') return { key: intern(v), keyLoc, merge: false };
       const tok = node.srcToken as CST.Token | undefined;
-      if (tok && tok.type === 'scalar') return { key: tok.source, keyLoc, merge: false };
+      if (tok && tok.type === 'scalar') return { key: intern(tok.source), keyLoc, merge: false };
       return { key: v === null ? '' : String(v), keyLoc, merge: false };
     }
     if (isAlias(node)) {
@@ -357,7 +359,8 @@ class Converter {
       }
       entries.push({ key: k.key, keyLoc: k.keyLoc, value: this.value(p.value, depth + 1, valuePos) });
     }
-    return { kind: 'map', loc, entries };
+    // an exact-size copy: a pushed-to array keeps room for 17 items, and most maps hold two
+    return { kind: 'map', loc, entries: entries.slice() };
   }
 
   private seqValue(node: YAMLSeq<unknown>, depth: number): SeqValue {
@@ -374,7 +377,7 @@ class Converter {
         items.push({ kind: 'map', loc: this.loc(kr[0], end), entries: [{ key: k.key, keyLoc: k.keyLoc, value: vv }] });
       } else items.push(this.value(it, depth + 1, s));
     }
-    return { kind: 'seq', loc, items };
+    return { kind: 'seq', loc, items: items.slice() };
   }
 }
 
