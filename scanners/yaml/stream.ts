@@ -3,11 +3,13 @@
  *
  * Pipeline: CST (yaml's iterative `Parser`) → prune collections nested deeper than
  * `limits.maxDepth` (the library's composer recurses and must never get near the stack limit) →
- * compose (`Composer`, YAML 1.1 schema like PyYAML and go-yaml v2, duplicate keys allowed: last
- * one wins) → convert to `Value`, resolving aliases and merge keys ourselves under a budget.
+ * for plain block and flow YAML, values built straight from the CST (see "CST-direct conversion"
+ * below); for everything else, compose (`Composer`, YAML 1.1 schema like PyYAML and go-yaml v2,
+ * duplicate keys allowed: last one wins) → convert to `Value`, resolving aliases and merge keys
+ * ourselves under a budget. Both paths give identical results (test/scanners/yaml/direct.test.ts).
  */
-import { Composer, Parser, isAlias, isMap, isPair, isScalar, isSeq, type CST } from 'yaml';
-import type { Alias, Node as YNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { CST as Cst, Composer, Document, Parser, isAlias, isMap, isPair, isScalar, isSeq, type CST } from 'yaml';
+import type { Alias, Node as YNode, Pair, Scalar, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
 import type { Loc } from '../../engine/source.js';
 import type { DiagnosticCode, DiagnosticSeverity, MapEntry, MapValue, ScalarValue, SeqValue, Value } from '../../engine/model.js';
 import { composeMaps, mapSpan, opaqueMap, type OffsetMap } from '../../engine/offset-map.js';
@@ -159,6 +161,125 @@ function shortTag(tag: string | undefined): string | undefined {
   return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// CST-direct conversion
+//
+// Most YAML in a fleet is plain: block and flow mappings and sequences of scalars, comments, `---`
+// between documents. For that subset faultline builds its values straight from the CST, the way
+// the library's composer would, without first building the library's own node tree (the composer
+// was 0.7 s of the 3.1 s the yaml library took on 10,000 files, and most of the garbage).
+// Everything else — anchors, aliases, merge keys, tags, explicit keys, pairs inside flow
+// sequences, directives, `...`, tabs, multi-line keys, anything the parser or the composer would
+// report as an error, documents pruned for depth — throws NEEDS_COMPOSER and the whole stream goes
+// through the composer as before. The conditions below mirror the composer's checks (yaml 2.x
+// compose/resolve-props, resolve-block-map, resolve-block-seq, resolve-flow-collection,
+// compose-doc); a differential test (test/scanners/yaml/direct.test.ts) holds the two paths to
+// identical output on every YAML file in the fixtures and the corpus, a generated fleet, generated
+// block YAML and generated token soup.
+
+class NeedsComposer extends Error {}
+const NEEDS_COMPOSER = new NeedsComposer('needs the composer');
+function bail(): never {
+  throw NEEDS_COMPOSER;
+}
+
+/** What a CST-direct conversion yields for a node: its value and the composer's `range[2]`. */
+interface Built {
+  value: Value;
+  /** Where the node ends, trailing comments and line break included (the composer's range[2]). */
+  end: number;
+}
+
+/** Plain-scalar resolution of the YAML 1.1 schema, exactly as the composer does it. */
+let schema11: { tags: ScalarTag[]; options: Document['options'] } | undefined;
+function yaml11(): { tags: ScalarTag[]; options: Document['options'] } {
+  if (!schema11) {
+    const doc = new Document(null, { version: '1.1', keepSourceTokens: true, uniqueKeys: false, strict: false });
+    const tags = (doc.schema.tags as ScalarTag[]).filter((t) => t.default === true && t.test instanceof RegExp);
+    schema11 = { tags, options: doc.options };
+  }
+  return schema11;
+}
+
+function resolvePlain(value: string, atKey: boolean): unknown {
+  // `<<` is the merge key (a key-only tag): merges go through the composer
+  if (atKey && value === '<<') bail();
+  const { tags, options } = yaml11();
+  const tag = tags.find((t) => t.test!.test(value));
+  if (!tag) return value;
+  let failed = false;
+  let res = tag.resolve(value, () => (failed = true), options) as unknown;
+  // booleans, nulls and floats come back wrapped in a Scalar that keeps their source format
+  if (isScalar(res)) res = res.value;
+  if (failed || (res !== null && typeof res === 'object' && !(res instanceof Date))) bail();
+  return res;
+}
+
+function tokenEnd(tokens: readonly CST.SourceToken[], fallback: number): number {
+  const last = tokens[tokens.length - 1];
+  return last ? last.offset + last.source.length : fallback;
+}
+
+/** The composer's position for an empty node (util-empty-scalar-position in yaml 2.x). */
+function emptyScalarPosition(offset: number, before: readonly CST.SourceToken[]): number {
+  for (let i = before.length - 1; i >= 0; --i) {
+    const st = before[i];
+    if (st.type === 'space' || st.type === 'comment' || st.type === 'newline') {
+      offset -= st.source.length;
+      continue;
+    }
+    for (let j = i + 1; j < before.length && before[j].type === 'space'; j++) offset += before[j].source.length;
+    break;
+  }
+  return offset;
+}
+
+/**
+ * Check the tokens before a node (a map item's key, a sequence item, a document) or between a key
+ * and its value: only blank space, line breaks, comments and at most one `indicator`. Returns
+ * whether a comment or a line break was seen. Mirrors the composer's resolveProps for that subset:
+ * a comment needs white space before it, tabs could be indentation (TAB_AS_INDENT), anything else
+ * (anchors, tags, other indicators) is not handled here.
+ */
+function plainProps(
+  tokens: readonly CST.SourceToken[],
+  indicator: 'map-value-ind' | 'seq-item-ind' | 'doc-start' | null,
+  startOnNewline: boolean,
+): { found: boolean; comment: boolean; newline: boolean } {
+  let found = false;
+  let comment = false;
+  let newline = false;
+  let hasSpace = startOnNewline;
+  for (const t of tokens) {
+    switch (t.type) {
+      case 'space':
+        if (t.source.includes('\t')) bail();
+        hasSpace = true;
+        break;
+      case 'newline':
+        // a line break before a map's `:` would be a multi-line implicit key
+        if (indicator === 'map-value-ind' && !found) bail();
+        newline = true;
+        hasSpace = true;
+        break;
+      case 'comment':
+        if (!hasSpace || (indicator === 'map-value-ind' && !found)) bail();
+        comment = true;
+        break;
+      default:
+        if (t.type !== indicator || found) bail();
+        found = true;
+        hasSpace = false;
+    }
+  }
+  return { found, comment, newline };
+}
+
+function isFlowScalar(t: CST.Token): t is CST.FlowScalar {
+  return t.type === 'scalar' || t.type === 'single-quoted-scalar' || t.type === 'double-quoted-scalar';
+}
+
 class Converter {
   private readonly anchors = new Map<string, YNode>();
   private readonly expanding = new Set<YNode>();
@@ -232,10 +353,16 @@ class Converter {
     const tok = node.srcToken as CST.Token | undefined;
     const [s, e0] = this.rangeOf(node, 0);
     if (tok && this.placeholders.has(tok)) return this.tooDeep(s, s);
+    return this.scalarOf(tok, s, e0, node.value as unknown, shortTag(node.tag));
+  }
+
+  /**
+   * A scalar's `Value` from its CST token (absent for an empty node), its span `[s, e0)` and its
+   * resolved value: shared by the composed-node and the CST-direct conversions.
+   */
+  scalarOf(tok: CST.Token | undefined, s: number, e0: number, v: unknown, tag: string | undefined): ScalarValue {
     const e = tok?.type === 'block-scalar' ? Math.max(s + 1, trimEnd(this.text, s, e0)) : e0;
     const loc = this.loc(s, e);
-    const tag = shortTag(node.tag);
-    const v = node.value as unknown;
     const withTag = (sv: ScalarValue): ScalarValue => {
       if (tag) sv.tag = tag;
       return sv;
@@ -379,11 +506,249 @@ class Converter {
     }
     return { kind: 'seq', loc, items: items.slice() };
   }
+
+  // -- CST-direct (see above) -------------------------------------------------------------------
+
+  cstValue(tok: CST.Token, depth: number): Built {
+    switch (tok.type) {
+      case 'block-map':
+        return this.cstMap(tok, depth);
+      case 'block-seq':
+        return this.cstSeq(tok, depth);
+      case 'flow-collection':
+        return this.cstFlow(tok, depth);
+      case 'scalar':
+      case 'single-quoted-scalar':
+      case 'double-quoted-scalar':
+      case 'block-scalar': {
+        const r = this.cstScalar(tok, false);
+        return { value: this.scalarOf(tok, r.range[0], r.range[1], r.value, undefined), end: r.range[2] };
+      }
+      default:
+        return bail();
+    }
+  }
+
+  private cstScalar(tok: CST.FlowScalar | CST.BlockScalar, atKey: boolean): { value: unknown; range: [number, number, number] } {
+    if (this.placeholders.has(tok)) bail();
+    let failed = false;
+    const r = Cst.resolveAsScalar(tok, false, () => (failed = true));
+    if (failed || !r) bail();
+    return { value: tok.type === 'scalar' ? resolvePlain(r.value, atKey) : r.value, range: r.range };
+  }
+
+  /** An empty node after `before` (a key with no value, a bare `-`), as the composer places it. */
+  empty(propsEnd: number, before: readonly CST.SourceToken[], comment: boolean): Built {
+    const at = emptyScalarPosition(propsEnd, before);
+    return { value: this.scalarOf(undefined, at, at, null, undefined), end: comment ? propsEnd : at };
+  }
+
+  private cstMap(bm: CST.BlockMap, depth: number): Built {
+    if (depth > this.limits.maxDepth) bail();
+    let offset = bm.offset;
+    let commentEnd: number | undefined;
+    const entries: MapEntry[] = [];
+    const items = bm.items;
+    for (let i = 0; i < items.length; i++) {
+      const { start, key, sep, value } = items[i];
+      plainProps(start, null, true);
+      if (!key) {
+        // comments after the last entry; an item with `:` but no key needs the composer
+        if (sep || value || i !== items.length - 1) bail();
+        commentEnd = tokenEnd(start, offset);
+        continue;
+      }
+      if (!sep || !isFlowScalar(key) || key.indent !== bm.indent || key.source.includes('\n')) bail();
+      if (key.end?.some((t) => t.type === 'newline')) bail();
+      const k = this.cstScalar(key, true);
+      const keyLoc = this.loc(k.range[0], k.range[1]);
+      const name = intern(typeof k.value === 'string' ? k.value : key.type === 'scalar' ? key.source : String(k.value));
+      const props = plainProps(sep, 'map-value-ind', false);
+      if (!props.found) bail();
+      // "Nested mappings are not allowed in compact mappings"
+      if (value?.type === 'block-map' && !props.newline) bail();
+      const v = value ? this.cstValue(value, depth + 1) : this.empty(tokenEnd(sep, offset), sep, props.comment);
+      offset = v.end;
+      entries.push({ key: name, keyLoc, value: v.value });
+    }
+    const loc = this.loc(bm.offset, trimEnd(this.text, bm.offset, offset));
+    return { value: { kind: 'map', loc, entries: entries.slice() }, end: commentEnd ?? offset };
+  }
+
+  /** `[a, b]` and `{a: 1, b: 2}` of scalars and flow collections (resolve-flow-collection in yaml 2.x). */
+  private cstFlow(fc: CST.FlowCollection, depth: number): Built {
+    if (depth > this.limits.maxDepth) bail();
+    const isMap = fc.start.source === '{';
+    let offset = fc.offset + fc.start.source.length;
+    const entries: MapEntry[] = [];
+    const items: Value[] = [];
+    for (let i = 0; i < fc.items.length; i++) {
+      const { start, key, sep, value } = fc.items[i];
+      // before an item: the comma that separates it from the previous one, blanks, comments
+      let comma = false;
+      let hasSpace = false;
+      for (const t of start) {
+        switch (t.type) {
+          case 'space':
+            if (t.source.includes('\t')) bail();
+            hasSpace = true;
+            break;
+          case 'newline':
+            hasSpace = true;
+            break;
+          case 'comment':
+            if (!hasSpace) bail();
+            break;
+          case 'comma':
+            if (comma) bail();
+            comma = true;
+            hasSpace = false;
+            break;
+          default:
+            bail();
+        }
+      }
+      if (!key && !sep && !value) {
+        // nothing after a trailing comma (or only comments): fine at the end, an error elsewhere
+        if ((i === 0 && comma) || i < fc.items.length - 1) bail();
+        offset = tokenEnd(start, offset);
+        continue;
+      }
+      if (i === 0 ? comma : !comma) bail();
+      if (value && (value.type === 'block-map' || value.type === 'block-seq')) bail();
+      if (!isMap) {
+        // `[a: b]` pairs in a flow sequence are left to the composer
+        if (key || sep || !value) bail();
+        const v = this.cstValue(value, depth + 1);
+        items.push(v.value);
+        offset = v.end;
+        continue;
+      }
+      if (!key || !sep || !isFlowScalar(key) || key.source.includes('\n')) bail();
+      const k = this.cstScalar(key, true);
+      const keyLoc = this.loc(k.range[0], k.range[1]);
+      const name = intern(typeof k.value === 'string' ? k.value : key.type === 'scalar' ? key.source : String(k.value));
+      let found = false;
+      let comment = false;
+      hasSpace = false;
+      for (const t of sep) {
+        switch (t.type) {
+          case 'space':
+            if (t.source.includes('\t')) bail();
+            hasSpace = true;
+            break;
+          case 'newline':
+            if (!found) bail();
+            hasSpace = true;
+            break;
+          case 'comment':
+            if (!hasSpace || !found) bail();
+            comment = true;
+            break;
+          case 'map-value-ind':
+            if (found) bail();
+            found = true;
+            hasSpace = false;
+            break;
+          default:
+            bail();
+        }
+      }
+      if (!found) bail();
+      const v = value ? this.cstValue(value, depth + 1) : this.empty(tokenEnd(sep, k.range[2]), sep, comment);
+      entries.push({ key: name, keyLoc, value: v.value });
+      offset = v.end;
+    }
+    const [ce, ...rest] = fc.end;
+    if (ce?.source !== (isMap ? '}' : ']')) bail();
+    const cePos = ce.offset + ce.source.length;
+    let end = cePos;
+    for (const t of rest) {
+      if (t.type !== 'space' && t.type !== 'comment' && t.type !== 'newline') bail();
+      end += t.source.length;
+    }
+    const loc = this.loc(fc.offset, trimEnd(this.text, fc.offset, cePos));
+    return isMap ? { value: { kind: 'map', loc, entries: entries.slice() }, end } : { value: { kind: 'seq', loc, items: items.slice() }, end };
+  }
+
+  private cstSeq(bs: CST.BlockSequence, depth: number): Built {
+    if (depth > this.limits.maxDepth) bail();
+    let offset = bs.offset;
+    let commentEnd: number | undefined;
+    const items: Value[] = [];
+    for (let i = 0; i < bs.items.length; i++) {
+      const { start, value } = bs.items[i];
+      const props = plainProps(start, 'seq-item-ind', true);
+      if (!props.found) {
+        if (value || i !== bs.items.length - 1) bail();
+        commentEnd = tokenEnd(start, offset);
+        continue;
+      }
+      const v = value ? this.cstValue(value, depth + 1) : this.empty(tokenEnd(start, offset), start, props.comment);
+      offset = v.end;
+      items.push(v.value);
+    }
+    const loc = this.loc(bs.offset, trimEnd(this.text, bs.offset, offset));
+    return { value: { kind: 'seq', loc, items: items.slice() }, end: commentEnd ?? offset };
+  }
 }
 
 export interface StreamOptions {
   limits: Limits;
   diag: DiagSink;
+  /** 'composer': always take the library composer's path (the differential test compares the two). */
+  path?: 'auto' | 'composer';
+  /** Told which path converted the stream. */
+  taken?: (path: 'direct' | 'composer') => void;
+}
+
+/** The stream's documents built straight from the CST, or undefined when it needs the composer. */
+function composeDirect(
+  tokens: readonly CST.Token[],
+  text: string,
+  map: OffsetMap,
+  limits: Limits,
+  placeholders: WeakSet<object>,
+  diag: DiagSink,
+  commentsByDoc: Comment[][],
+): StreamDoc[] | undefined {
+  const conv = new Converter(text, map, limits, placeholders, diag, false);
+  const out: StreamDoc[] = [];
+  const finish = (index: number, start: number, contentEnd: number, root: Value | undefined) => {
+    const end = Math.max(start, trimEnd(text, start, contentEnd));
+    const comments = (commentsByDoc[index] ?? [])
+      .sort((a, b) => a.offset - b.offset)
+      .map((c) => ({ text: c.source, loc: mapSpan(map, c.offset, c.offset + c.source.length) }));
+    out.push({ index, root, start, end, loc: mapSpan(map, start, end), comments, errors: [] });
+  };
+  try {
+    for (const t of tokens) {
+      if (t.type === 'comment' || t.type === 'newline' || t.type === 'space') continue;
+      if (t.type !== 'document') return undefined;
+      const props = plainProps(t.start, 'doc-start', true);
+      // "Block collection cannot start on same line with directives-end marker"
+      if (props.found && (t.value?.type === 'block-map' || t.value?.type === 'block-seq') && !props.newline) return undefined;
+      const propsEnd = tokenEnd(t.start, t.offset);
+      let built: Built;
+      let root: Value | undefined;
+      if (t.value && !(t.value.type === 'scalar' && t.value.source === '')) {
+        built = conv.cstValue(t.value, 1);
+        root = built.value;
+      } else if (t.value) {
+        built = conv.cstValue(t.value, 1); // an empty plain scalar: an empty document
+      } else {
+        built = conv.empty(propsEnd, t.start, props.comment);
+      }
+      for (const e of t.end ?? []) if (e.type !== 'space' && e.type !== 'comment' && e.type !== 'newline') return undefined;
+      finish(out.length, t.offset, built.end, root);
+    }
+  } catch (e) {
+    if (e === NEEDS_COMPOSER) return undefined;
+    throw e;
+  }
+  // a stream with no document is one empty document, as the composer makes it
+  if (!out.length) finish(0, 0, text.length, undefined);
+  return out;
 }
 
 /** Parse a YAML stream. Never throws for bad input; syntax errors are returned per document. */
@@ -408,6 +773,15 @@ export function parseYamlStream(text: string, map: OffsetMap, opts: StreamOption
     if (commentsByDoc.length) commentsByDoc[commentsByDoc.length - 1].push(...pending);
     else commentsByDoc.push(pending);
   }
+
+  if (!firstPruned.size && opts.path !== 'composer') {
+    const direct = composeDirect(tokens, text, map, limits, placeholders, diag, commentsByDoc);
+    if (direct) {
+      opts.taken?.('direct');
+      return direct;
+    }
+  }
+  opts.taken?.('composer');
 
   const composer = new Composer({
     version: '1.1',
