@@ -202,11 +202,25 @@ function yaml11(): { tags: ScalarTag[]; options: Document['options'] } {
   return schema11;
 }
 
+/**
+ * First characters a YAML 1.1 null, boolean, number or timestamp can start with (the tags' tests
+ * in yaml 2.x's yaml-1.1 schema: `e5` is a float there); a plain scalar starting with anything
+ * else is a string. The differential test tries every printable first character.
+ */
+const MAYBE_TYPED = /^(?:$|[-+.~0-9nNtTfFyYoOeE])/;
+
 function resolvePlain(value: string, atKey: boolean): unknown {
   // `<<` is the merge key (a key-only tag): merges go through the composer
   if (atKey && value === '<<') bail();
+  if (!MAYBE_TYPED.test(value)) return value;
   const { tags, options } = yaml11();
-  const tag = tags.find((t) => t.test!.test(value));
+  let tag: ScalarTag | undefined;
+  for (const t of tags) {
+    if (t.test!.test(value)) {
+      tag = t;
+      break;
+    }
+  }
   if (!tag) return value;
   let failed = false;
   let res = tag.resolve(value, () => (failed = true), options) as unknown;

@@ -129,6 +129,14 @@ describe('CST-direct YAML conversion', () => {
     expect(taken).toBe(cases.length);
   });
 
+  it('resolves plain scalars as the YAML 1.1 schema does, whatever they start with', () => {
+    const suffixes = ['', '5', '.5', 'e5', '1_0', 'ull', 'rue', 'n', 'es', 'ff', 'x1f', 'b1', '0-01-01', ':30', 'nf', 'aN', 'word'];
+    const firsts: string[] = [];
+    for (let c = 33; c < 127; c++) if (!'#:-?,[]{}&*!|>\'"%@`'.includes(String.fromCharCode(c))) firsts.push(String.fromCharCode(c));
+    firsts.push('é', '-', '-1', '+', '.');
+    for (const f of firsts) for (const sfx of suffixes) compare(`a: ${f}${sfx}\n${f}${sfx}: b\n`);
+  });
+
   it('equals the composer on generated block YAML, and takes it', () => {
     const scalar = fc.constantFrom('a', 'x y', '"q: r"', "'s''t'", '1', '0o7', '017', '0x1F', '1_000', '1:30', '190:20:30.15', 'yes', 'Off', 'y', '~', 'null', '', '2001-12-14', '2001-12-14 21:59:43.10 -5', '.5', '1e3', '-.inf', '.NaN', '"é\\n\\t"', '{{ v }}', 'a #b', 'http://x:80/a', '-1', '+0b101', "''", '""', '[]', '{}', '[a, "b", 1]', '{k: v, "n": 2}', '|\n  text\n  more\n', '>-\n  folded\n  text\n', '|+\n  kept\n\n');
     const key = fc.constantFrom('a', 'b', 'key', '"quoted"', "'s'", '1', 'true', 'x y', 'a.b/c', '-x');
