@@ -9,7 +9,9 @@
  * (the catalog test does that in CI; see rule-config.ts) leaves the schemas a run actually needs.
  *
  * `useDefaults` fills `default`s from rule option schemas; faultline's own config and policy
- * schemas declare none, so it changes nothing there.
+ * schemas declare none, so it changes nothing there. `addUsedSchema: false` keeps compiled schemas
+ * out of the instance's `$id` registry, so two schemas (two plugins, two copies of a schema object)
+ * that happen to share an `$id` cannot collide in the shared instance.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
@@ -24,7 +26,7 @@ const compiledStrict = new WeakMap<object, ValidateFunction>();
 export function validatorFor(schema: object): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
-    lenient ??= new Ajv({ allErrors: true, strict: false, useDefaults: true });
+    lenient ??= new Ajv({ allErrors: true, strict: false, useDefaults: true, addUsedSchema: false });
     v = lenient.compile(schema);
     compiled.set(schema, v);
   }
@@ -38,7 +40,7 @@ export function validatorFor(schema: object): ValidateFunction {
 export function strictValidatorFor(schema: object): ValidateFunction {
   let v = compiledStrict.get(schema);
   if (!v) {
-    strict ??= new Ajv({ allErrors: true, strict: true, useDefaults: true });
+    strict ??= new Ajv({ allErrors: true, strict: true, useDefaults: true, addUsedSchema: false });
     v = strict.compile(schema);
     compiledStrict.set(schema, v);
   }
