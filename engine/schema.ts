@@ -17,35 +17,31 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
 export type { ErrorObject, ValidateFunction };
 
-let lenient: Ajv | undefined;
-let strict: Ajv | undefined;
-const compiled = new WeakMap<object, ValidateFunction>();
-const compiledStrict = new WeakMap<object, ValidateFunction>();
+const OPTIONS = { allErrors: true, useDefaults: true, addUsedSchema: false } as const;
+
+/** One ajv instance per mode, made when first needed, and its validators by schema object. */
+function compiler(strict: boolean): (schema: object) => ValidateFunction {
+  let ajv: Ajv | undefined;
+  const compiled = new WeakMap<object, ValidateFunction>();
+  return (schema) => {
+    let v = compiled.get(schema);
+    if (!v) {
+      ajv ??= new Ajv({ ...OPTIONS, strict });
+      v = ajv.compile(schema);
+      compiled.set(schema, v);
+    }
+    return v;
+  };
+}
 
 /** A validator for `schema` (cached by the schema object): all errors, defaults filled in. */
-export function validatorFor(schema: object): ValidateFunction {
-  let v = compiled.get(schema);
-  if (!v) {
-    lenient ??= new Ajv({ allErrors: true, strict: false, useDefaults: true, addUsedSchema: false });
-    v = lenient.compile(schema);
-    compiled.set(schema, v);
-  }
-  return v;
-}
+export const validatorFor = compiler(false);
 
 /**
  * The same, in ajv's strict mode (unknown keywords, ignored `default`s... are errors): how the
  * options schemas of plugin rules are checked when they load.
  */
-export function strictValidatorFor(schema: object): ValidateFunction {
-  let v = compiledStrict.get(schema);
-  if (!v) {
-    strict ??= new Ajv({ allErrors: true, strict: true, useDefaults: true, addUsedSchema: false });
-    v = strict.compile(schema);
-    compiledStrict.set(schema, v);
-  }
-  return v;
-}
+export const strictValidatorFor = compiler(true);
 
 export function errorsText(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? []).map((e) => `${e.instancePath || 'data'} ${e.message ?? e.keyword}`).join(', ');

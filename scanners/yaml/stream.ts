@@ -250,15 +250,16 @@ function emptyScalarPosition(offset: number, before: readonly CST.SourceToken[])
 }
 
 /**
- * Check the tokens before a node (a map item's key, a sequence item, a document) or between a key
- * and its value: only blank space, line breaks, comments and at most one `indicator`. Returns
+ * Check the tokens before a node (a map item's key, a sequence item, a flow item after its comma,
+ * a document) or between a key and its value: only blank space, line breaks, comments and at most
+ * one `indicator`. Returns
  * whether a comment or a line break was seen. Mirrors the composer's resolveProps for that subset:
  * a comment needs white space before it, tabs could be indentation (TAB_AS_INDENT), anything else
  * (anchors, tags, other indicators) is not handled here.
  */
 function plainProps(
   tokens: readonly CST.SourceToken[],
-  indicator: 'map-value-ind' | 'seq-item-ind' | 'doc-start' | null,
+  indicator: 'map-value-ind' | 'seq-item-ind' | 'doc-start' | 'comma' | null,
   startOnNewline: boolean,
 ): { found: boolean; comment: boolean; newline: boolean } {
   let found = false;
@@ -551,6 +552,13 @@ class Converter {
     return { value: tok.type === 'scalar' ? resolvePlain(r.value, atKey) : r.value, range: r.range };
   }
 
+  /** A map key (a flow scalar): its string as `keyOf` makes it, its span, and where it ends. */
+  private cstKey(key: CST.FlowScalar): { name: string; loc: Loc; end: number } {
+    const k = this.cstScalar(key, true);
+    const name = typeof k.value === 'string' ? k.value : key.type === 'scalar' ? key.source : String(k.value);
+    return { name: intern(name), loc: this.loc(k.range[0], k.range[1]), end: k.range[2] };
+  }
+
   /** An empty node after `before` (a key with no value, a bare `-`), as the composer places it. */
   empty(propsEnd: number, before: readonly CST.SourceToken[], comment: boolean): Built {
     const at = emptyScalarPosition(propsEnd, before);
@@ -574,16 +582,14 @@ class Converter {
       }
       if (!sep || !isFlowScalar(key) || key.indent !== bm.indent || key.source.includes('\n')) bail();
       if (key.end?.some((t) => t.type === 'newline')) bail();
-      const k = this.cstScalar(key, true);
-      const keyLoc = this.loc(k.range[0], k.range[1]);
-      const name = intern(typeof k.value === 'string' ? k.value : key.type === 'scalar' ? key.source : String(k.value));
+      const k = this.cstKey(key);
       const props = plainProps(sep, 'map-value-ind', false);
       if (!props.found) bail();
       // "Nested mappings are not allowed in compact mappings"
       if (value?.type === 'block-map' && !props.newline) bail();
       const v = value ? this.cstValue(value, depth + 1) : this.empty(tokenEnd(sep, offset), sep, props.comment);
       offset = v.end;
-      entries.push({ key: name, keyLoc, value: v.value });
+      entries.push({ key: k.name, keyLoc: k.loc, value: v.value });
     }
     const loc = this.loc(bm.offset, trimEnd(this.text, bm.offset, offset));
     return { value: { kind: 'map', loc, entries: entries.slice() }, end: commentEnd ?? offset };
@@ -599,29 +605,7 @@ class Converter {
     for (let i = 0; i < fc.items.length; i++) {
       const { start, key, sep, value } = fc.items[i];
       // before an item: the comma that separates it from the previous one, blanks, comments
-      let comma = false;
-      let hasSpace = false;
-      for (const t of start) {
-        switch (t.type) {
-          case 'space':
-            if (t.source.includes('\t')) bail();
-            hasSpace = true;
-            break;
-          case 'newline':
-            hasSpace = true;
-            break;
-          case 'comment':
-            if (!hasSpace) bail();
-            break;
-          case 'comma':
-            if (comma) bail();
-            comma = true;
-            hasSpace = false;
-            break;
-          default:
-            bail();
-        }
-      }
+      const comma = plainProps(start, 'comma', false).found;
       if (!key && !sep && !value) {
         // nothing after a trailing comma (or only comments): fine at the end, an error elsewhere
         if ((i === 0 && comma) || i < fc.items.length - 1) bail();
@@ -639,38 +623,11 @@ class Converter {
         continue;
       }
       if (!key || !sep || !isFlowScalar(key) || key.source.includes('\n')) bail();
-      const k = this.cstScalar(key, true);
-      const keyLoc = this.loc(k.range[0], k.range[1]);
-      const name = intern(typeof k.value === 'string' ? k.value : key.type === 'scalar' ? key.source : String(k.value));
-      let found = false;
-      let comment = false;
-      hasSpace = false;
-      for (const t of sep) {
-        switch (t.type) {
-          case 'space':
-            if (t.source.includes('\t')) bail();
-            hasSpace = true;
-            break;
-          case 'newline':
-            if (!found) bail();
-            hasSpace = true;
-            break;
-          case 'comment':
-            if (!hasSpace || !found) bail();
-            comment = true;
-            break;
-          case 'map-value-ind':
-            if (found) bail();
-            found = true;
-            hasSpace = false;
-            break;
-          default:
-            bail();
-        }
-      }
-      if (!found) bail();
-      const v = value ? this.cstValue(value, depth + 1) : this.empty(tokenEnd(sep, k.range[2]), sep, comment);
-      entries.push({ key: name, keyLoc, value: v.value });
+      const k = this.cstKey(key);
+      const props = plainProps(sep, 'map-value-ind', false);
+      if (!props.found) bail();
+      const v = value ? this.cstValue(value, depth + 1) : this.empty(tokenEnd(sep, k.end), sep, props.comment);
+      entries.push({ key: k.name, keyLoc: k.loc, value: v.value });
       offset = v.end;
     }
     const [ce, ...rest] = fc.end;
