@@ -15,7 +15,7 @@ import { configureRules, metaRuleSettings } from '../../engine/rule-config.js';
 import { allScanners } from '../../scanners/index.js';
 import { builtinRules } from '../../rules/index.js';
 import { where } from '../helpers/scan.js';
-import { parserPackageVersions } from '../../engine/cache.js';
+import { ParseCache, parserPackageVersions } from '../../engine/cache.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-cache-'));
@@ -316,5 +316,36 @@ describe('the parser salt', () => {
     walk(path.join(repo, 'engine'), false);
     walk(path.join(repo, 'scanners'), true);
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('the pack', () => {
+  const doc = (i: number, size: number) => ({
+    documents: [{ id: `f${i}.yaml#0`, file: `f${i}.yaml`, format: 'yaml', text: 'x'.repeat(size) }],
+    diagnostics: [],
+    deps: [] as [string, string][],
+  });
+
+  it('reads back records still waiting to be appended, and after reopening, across batches and read windows', () => {
+    const dir = path.join(tmp, `pack-${n++}`);
+    const root = path.join(tmp, `pack-root-${n++}`);
+    mkdirSync(root);
+    const c = ParseCache.open(dir, root, { t: 1 });
+    // sizes from tiny to over a read window, so records straddle batch and window boundaries
+    const sizes = Array.from({ length: 300 }, (_, i) => (i % 50 === 7 ? (1 << 20) + 3 : 100 + ((i * 7919) % 40_000)));
+    sizes.forEach((size, i) => c.put(c.keyOf(`f${i}.yaml`, String(i)), doc(i, size) as never));
+    // before close: some of these are still pending
+    expect((c.get(c.keyOf('f299.yaml', '299'), () => true)?.documents[0] as { text: string }).text.length).toBe(sizes[299]);
+    c.close();
+    expect(c.stats.written).toBe(300);
+    const again = ParseCache.open(dir, root, { t: 1 });
+    sizes.forEach((size, i) => {
+      const e = again.get(again.keyOf(`f${i}.yaml`, String(i)), () => true);
+      expect((e?.documents[0] as { text: string } | undefined)?.text.length, `record ${i}`).toBe(size);
+    });
+    // and out of order
+    for (const i of [250, 3, 199, 57, 0, 298]) expect(again.get(again.keyOf(`f${i}.yaml`, String(i)), () => true)).toBeDefined();
+    expect(again.stats.hits).toBe(306);
+    again.close();
   });
 });
