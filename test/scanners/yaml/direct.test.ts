@@ -2,8 +2,9 @@
  * The CST-direct YAML conversion (scanners/yaml/stream.ts) against the library composer's path, as
  * the oracle: for every stream the direct path accepts, documents, values, locations, offset maps,
  * comments, errors and diagnostics must be identical; everything else must be handed to the
- * composer. Inputs: every YAML file in the fixtures and the shared corpus, a generated fleet, and
- * generated token soup.
+ * composer. Inputs: every YAML file in the fixtures and the shared corpus, a generated fleet,
+ * hand-picked edge cases (comment ends, empty values, CRLF, block scalars, flow collections), every
+ * printable first character of a plain scalar, generated block YAML and generated token soup.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
