@@ -8,7 +8,7 @@
  * duplicate keys allowed: last one wins) → convert to `Value`, resolving aliases and merge keys
  * ourselves under a budget. Both paths give identical results (test/scanners/yaml/direct.test.ts).
  */
-import { CST as Cst, Composer, Document, Parser, isAlias, isMap, isPair, isScalar, isSeq, type CST } from 'yaml';
+import { CST, Composer, Document, Parser, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Alias, Node as YNode, Pair, Scalar, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
 import type { Loc } from '../../engine/source.js';
 import type { DiagnosticCode, DiagnosticSeverity, MapEntry, MapValue, ScalarValue, SeqValue, Value } from '../../engine/model.js';
@@ -547,7 +547,7 @@ class Converter {
   private cstScalar(tok: CST.FlowScalar | CST.BlockScalar, atKey: boolean): { value: unknown; range: [number, number, number] } {
     if (this.placeholders.has(tok)) bail();
     let failed = false;
-    const r = Cst.resolveAsScalar(tok, false, () => (failed = true));
+    const r = CST.resolveAsScalar(tok, false, () => (failed = true));
     if (failed || !r) bail();
     return { value: tok.type === 'scalar' ? resolvePlain(r.value, atKey) : r.value, range: r.range };
   }
@@ -673,6 +673,29 @@ export interface StreamOptions {
   taken?: (path: 'direct' | 'composer') => void;
 }
 
+/** A document of the stream: its span without trailing blanks, its comments in source order. */
+function streamDoc(
+  text: string,
+  map: OffsetMap,
+  comments: Comment[] | undefined,
+  index: number,
+  start: number,
+  contentEnd: number,
+  root: Value | undefined,
+  errors: YamlError[],
+): StreamDoc {
+  const end = Math.max(start, trimEnd(text, start, contentEnd));
+  return {
+    index,
+    root,
+    start,
+    end,
+    loc: mapSpan(map, start, end),
+    comments: (comments ?? []).sort((a, b) => a.offset - b.offset).map((c) => ({ text: c.source, loc: mapSpan(map, c.offset, c.offset + c.source.length) })),
+    errors,
+  };
+}
+
 /** The stream's documents built straight from the CST, or undefined when it needs the composer. */
 function composeDirect(
   tokens: readonly CST.Token[],
@@ -685,13 +708,8 @@ function composeDirect(
 ): StreamDoc[] | undefined {
   const conv = new Converter(text, map, limits, placeholders, diag, false);
   const out: StreamDoc[] = [];
-  const finish = (index: number, start: number, contentEnd: number, root: Value | undefined) => {
-    const end = Math.max(start, trimEnd(text, start, contentEnd));
-    const comments = (commentsByDoc[index] ?? [])
-      .sort((a, b) => a.offset - b.offset)
-      .map((c) => ({ text: c.source, loc: mapSpan(map, c.offset, c.offset + c.source.length) }));
-    out.push({ index, root, start, end, loc: mapSpan(map, start, end), comments, errors: [] });
-  };
+  const finish = (index: number, start: number, contentEnd: number, root: Value | undefined) =>
+    out.push(streamDoc(text, map, commentsByDoc[index], index, start, contentEnd, root, []));
   try {
     for (const t of tokens) {
       if (t.type === 'comment' || t.type === 'newline' || t.type === 'space') continue;
@@ -699,19 +717,11 @@ function composeDirect(
       const props = plainProps(t.start, 'doc-start', true);
       // "Block collection cannot start on same line with directives-end marker"
       if (props.found && (t.value?.type === 'block-map' || t.value?.type === 'block-seq') && !props.newline) return undefined;
-      const propsEnd = tokenEnd(t.start, t.offset);
-      let built: Built;
-      let root: Value | undefined;
-      if (t.value && !(t.value.type === 'scalar' && t.value.source === '')) {
-        built = conv.cstValue(t.value, 1);
-        root = built.value;
-      } else if (t.value) {
-        built = conv.cstValue(t.value, 1); // an empty plain scalar: an empty document
-      } else {
-        built = conv.empty(propsEnd, t.start, props.comment);
-      }
+      const built = t.value ? conv.cstValue(t.value, 1) : conv.empty(tokenEnd(t.start, t.offset), t.start, props.comment);
+      // no value, or an empty plain scalar: an empty document
+      const empty = !t.value || (t.value.type === 'scalar' && t.value.source === '');
       for (const e of t.end ?? []) if (e.type !== 'space' && e.type !== 'comment' && e.type !== 'newline') return undefined;
-      finish(out.length, t.offset, built.end, root);
+      finish(out.length, t.offset, built.end, empty ? undefined : built.value);
     }
   } catch (e) {
     if (e === NEEDS_COMPOSER) return undefined;
@@ -776,10 +786,6 @@ export function parseYamlStream(text: string, map: OffsetMap, opts: StreamOption
     }
     const range = doc.range ?? [0, text.length, text.length];
     const start = range[0];
-    const end = Math.max(start, trimEnd(text, start, range[1]));
-    const comments = (commentsByDoc[index] ?? [])
-      .sort((a, b) => a.offset - b.offset)
-      .map((c) => ({ text: c.source, loc: mapSpan(map, c.offset, c.offset + c.source.length) }));
     const errors: YamlError[] = doc.errors.map((er) => {
       const e: YamlError = { code: String(er.code), message: er.message.split('\n')[0], start: er.pos[0], end: er.pos[1] };
       const q = /Missing closing (["'])quote/.exec(e.message);
@@ -806,7 +812,7 @@ export function parseYamlStream(text: string, map: OffsetMap, opts: StreamOption
     } else if (contents && emptyScalar && placeholders.has(contents.srcToken as object)) {
       root = { kind: 'unknown', loc: mapSpan(map, start, start), reason: 'nested too deep' };
     }
-    out.push({ index, root, start, end, loc: mapSpan(map, start, end), comments, errors });
+    out.push(streamDoc(text, map, commentsByDoc[index], index, start, range[1], root, errors));
   });
   return out;
 }
