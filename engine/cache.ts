@@ -330,21 +330,10 @@ export class ParseCache {
     }
     try {
       const total = fs.fstatSync(fd).size;
-      // headers are read through a 1 MiB window: a hundred reads for a pack of 12,000 records
-      const window = Buffer.allocUnsafe(Math.min(total, 1 << 20));
-      let windowAt = 0;
-      let windowLen = 0;
-      const header = (at: number): Buffer | undefined => {
-        if (at < windowAt || at + HEADER_BYTES > windowAt + windowLen) {
-          windowAt = at;
-          windowLen = fs.readSync(fd, window, 0, window.length, at);
-          if (windowLen < HEADER_BYTES) return undefined;
-        }
-        return window.subarray(at - windowAt, at - windowAt + HEADER_BYTES);
-      };
+      // headers are read through the window: a hundred reads for a pack of 12,000 records
       let at = 0;
       while (at + HEADER_BYTES <= total) {
-        const head = header(at);
+        const head = this.windowed(fd, at, HEADER_BYTES);
         if (!head || !head.subarray(0, MAGIC.length).equals(MAGIC)) break;
         const length = head.readUInt32LE(MAGIC.length + KEY_BYTES);
         const payload = at + HEADER_BYTES;
@@ -414,7 +403,11 @@ export class ParseCache {
    */
   private readRange(at: number, length: number): Buffer | undefined {
     this.flush();
-    const fd = (this.fd ??= openPack(this.packFile, this.writable ? 'append' : 'read'));
+    return this.windowed((this.fd ??= openPack(this.packFile, this.writable ? 'append' : 'read')), at, length);
+  }
+
+  /** `length` bytes of the pack at `at` through `fd`, from the window when it holds them. */
+  private windowed(fd: number, at: number, length: number): Buffer | undefined {
     if (at >= this.windowAt && at + length <= this.windowAt + this.windowLen) return this.window.subarray(at - this.windowAt, at - this.windowAt + length);
     if (length > READ_WINDOW) {
       const rec = Buffer.allocUnsafe(length);
