@@ -43,6 +43,8 @@ export const validatorFor = compiler(false);
  */
 export const strictValidatorFor = compiler(true);
 
+/** ajv's own `errorsText` wording (the instances are private here): `data/path message, ...`. */
 export function errorsText(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => `${e.instancePath || 'data'} ${e.message ?? e.keyword}`).join(', ');
+  if (!errors?.length) return 'No errors';
+  return errors.map((e) => `data${e.instancePath} ${e.message}`).join(', ');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { strictValidatorFor, validatorFor } from '../../engine/schema.js';
+import { Ajv } from 'ajv';
+import { errorsText, strictValidatorFor, validatorFor } from '../../engine/schema.js';
 
 describe('shared schema validators', () => {
   const schema = () => ({ $id: 'https://example.test/opts.json', type: 'object', properties: { n: { type: 'integer', default: 3 } }, additionalProperties: false });
@@ -20,6 +21,17 @@ describe('shared schema validators', () => {
       strictValidatorFor(schema());
       strictValidatorFor(schema());
     }).not.toThrow();
+  });
+
+  it('words errors as ajv itself does (the catalog check kept its messages)', () => {
+    const s = { type: 'object', properties: { n: { type: 'integer' } }, required: ['m'] };
+    const ours = validatorFor(s);
+    ours({ n: 'x' });
+    const ajv = new Ajv({ allErrors: true });
+    const theirs = ajv.compile(s);
+    theirs({ n: 'x' });
+    expect(errorsText(ours.errors)).toBe(ajv.errorsText(theirs.errors));
+    expect(errorsText([])).toBe(ajv.errorsText([]));
   });
 
   it('strict mode rejects what lenient mode lets through', () => {
