@@ -253,6 +253,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       );
     }
     const f = files.get(report.loc.file)!;
+    const document = report.document ?? (report.documentId !== undefined ? model.document(report.documentId) : undefined);
     pending.push({
       primary: report.loc,
       synthesizedFrom: sb?.sourceLoc,
@@ -264,12 +265,12 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
         location,
         resource: report.resource,
         related,
-        embedding: chainOf(report.document),
+        embedding: chainOf(document),
       },
       key: report.key,
       text: f.text.slice(report.loc.start, Math.max(report.loc.start, report.loc.end)),
       resourceLoc: report.resourceLoc,
-      document: report.document,
+      document,
     });
   }
 

@@ -81,6 +81,8 @@ export interface Report {
   key?: string;
   /** The document the finding is about (used for inline-suppression scopes and annotations). */
   document?: Document;
+  /** The same by id, for rules that work on facts rather than documents (`document` wins). */
+  documentId?: string;
   /** Severity override for this report (e.g. info when a mitigating factor applies). */
   severity?: Severity;
 }

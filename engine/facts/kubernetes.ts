@@ -14,6 +14,12 @@
  * Honesty: values written as templates (`{{ }}`) are unknown (undefined), never guessed. When a
  * namespace is not written, objects in the same directory are taken to share it (Helm charts).
  *
+ * The model never reads a document's whole value tree. Each Kubernetes document is first reduced
+ * to its *facts* (`k8sFacts`): the objects of the kinds the model joins, each cut down to the
+ * fields it reads (`SHAPES`), as plain data with no reference into the document. The join and the
+ * rules read only those, so the facts can be cached beside the parse and a changed-files scan can
+ * rebuild the model without loading unchanged files' documents (docs/performance.md).
+ *
  * Everything is computed once per scan and cached.
  */
 import { parse as parseYaml } from 'yaml';
@@ -320,7 +326,8 @@ export interface MeshDefaults {
     drainSeconds?: number;
     drainLoc?: Loc;
     where: string;
-    doc: DocumentOf<'kubernetes'> | DocumentOf<'yaml'>;
+    /** The document the defaults are written in. */
+    docId: string;
   };
 }
 
@@ -356,20 +363,20 @@ function istioDefaultsFrom(values: Value | undefined, meshConfig: Value | undefi
   return found;
 }
 
-function findMeshDefaults(scan: ScanModel): MeshDefaults {
+function findMeshDefaults(docs: readonly K8sFacts[], values: readonly MeshValuesFacts[]): MeshDefaults {
   const out: MeshDefaults = {};
-  for (const doc of scan.ofFormat('kubernetes')) {
-    for (const o of doc.model.objects) {
+  for (const doc of docs) {
+    for (const o of doc.objects) {
       if (o.kind === 'IstioOperator') {
         const spec = get(o.value, 'spec');
-        const into = { where: `IstioOperator/${o.name}`, doc } as NonNullable<MeshDefaults['istio']>;
+        const into = { where: `IstioOperator/${o.name}`, docId: doc.docId } as NonNullable<MeshDefaults['istio']>;
         if (istioDefaultsFrom(get(spec, 'values'), get(spec, 'meshConfig'), into)) out.istio = { ...out.istio, ...into };
-      } else if (o.kind === 'ConfigMap' && /^istio(-[\w.-]+)?$/.test(o.name) && isScalar(get(o.value, 'data', 'mesh'))) {
+      } else if (o.kind === 'ConfigMap' && isScalar(get(o.value, 'data', 'mesh'))) {
         const mesh = parseEmbeddedYaml(str(get(o.value, 'data', 'mesh'))) as { defaultConfig?: { concurrency?: unknown; terminationDrainDuration?: unknown } } | undefined;
         const dc = mesh?.defaultConfig;
         if (!dc) continue;
         const meshLoc = get(o.value, 'data', 'mesh')!.loc;
-        const into = (out.istio ??= { where: `ConfigMap/${o.name}`, doc });
+        const into = (out.istio ??= { where: `ConfigMap/${o.name}`, docId: doc.docId });
         if (typeof dc.concurrency === 'number') ((into.concurrency = dc.concurrency), (into.concurrencyLoc = meshLoc));
         const d = parseDuration(typeof dc.terminationDrainDuration === 'string' ? dc.terminationDrainDuration : undefined);
         if (d !== undefined) ((into.drainSeconds = d), (into.drainLoc = meshLoc));
@@ -377,12 +384,9 @@ function findMeshDefaults(scan: ScanModel): MeshDefaults {
     }
   }
   // Istio helm values (istiod / istio-sidecar-injector charts): a values file with global.proxy
-  for (const doc of scan.ofFormat('yaml')) {
-    if (!/(^|\/)values[\w.-]*\.ya?ml$/.test(doc.file)) continue;
-    const root = doc.model.root;
-    if (!get(root, 'global', 'proxy')) continue;
-    const into = { where: doc.file, doc } as NonNullable<MeshDefaults['istio']>;
-    if (istioDefaultsFrom(root, get(root, 'meshConfig'), into)) out.istio = { ...into, ...out.istio };
+  for (const v of values) {
+    const into = { where: v.file, docId: v.docId } as NonNullable<MeshDefaults['istio']>;
+    if (istioDefaultsFrom(v.root, get(v.root, 'meshConfig'), into)) out.istio = { ...into, ...out.istio };
   }
   return out;
 }
@@ -438,15 +442,19 @@ function injectedProxyOf(w: Workload, mesh: MeshDefaults, nsInjection: Map<strin
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Pod', 'Job', 'CronJob', 'Rollout'] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
-export interface Selector {
+/** A Kubernetes object as the model keeps it: the object with its value cut to `SHAPES`, and where it is. */
+export interface ObjectFacts {
   obj: K8sObject;
-  doc: DocumentOf<'kubernetes'>;
+  file: string;
+  /** The id of the document it is in (a report's `documentId`). */
+  docId: string;
+}
+
+export interface Selector extends ObjectFacts {
   resource: string;
 }
 
-export interface Workload {
-  obj: K8sObject;
-  doc: DocumentOf<'kubernetes'>;
+export interface Workload extends ObjectFacts {
   kind: WorkloadKind;
   name: string;
   namespace?: string;
@@ -455,7 +463,6 @@ export interface Workload {
   annotations?: MapValue;
   podAnnotations?: MapValue;
   podLabels?: MapValue;
-  podSpec: MapValue;
   /** Regular containers and native sidecars. */
   containers: Container[];
   /** `spec.replicas`: a number, 'unset' (the default 1 applies) or undefined when templated. */
@@ -493,9 +500,9 @@ const dirOf = (f: string) => f.slice(0, Math.max(0, f.lastIndexOf('/')));
  * Same namespace: both written and equal; when either is not written (Helm charts leave it to
  * `--namespace`), objects in the same directory are assumed to be installed together.
  */
-function nsMatch(a: { obj: K8sObject; doc: { file: string } }, b: { obj: K8sObject; doc: { file: string } }): boolean {
+function nsMatch(a: ObjectFacts, b: ObjectFacts): boolean {
   if (a.obj.namespace !== undefined && b.obj.namespace !== undefined) return a.obj.namespace === b.obj.namespace;
-  return dirOf(a.doc.file) === dirOf(b.doc.file);
+  return dirOf(a.file) === dirOf(b.file);
 }
 
 /** Does a label selector map (key → value) select these labels? Templated values match (unknown). */
@@ -536,22 +543,173 @@ export interface WorkloadModel {
   pdbs: (Selector & { selected: Workload[] })[];
 }
 
+// ---------------------------------------------------------------------------------------------
+// Facts
+
+/**
+ * Which part of a value tree the model reads: `true` keeps the subtree, a map shape keeps those
+ * keys (every entry of the key, in order, so last-wins lookups are unchanged), `[shape]` applies
+ * to every item of a sequence. A value whose kind does not fit its shape is kept whole, so a
+ * malformed object reads exactly as it did.
+ */
+type Shape = true | { readonly [key: string]: Shape } | readonly [Shape];
+
+const CONTAINER: Shape = {
+  name: true,
+  image: true,
+  command: true,
+  args: true,
+  restartPolicy: true,
+  ports: true,
+  resources: { requests: { cpu: true }, limits: { cpu: true } },
+  lifecycle: { preStop: true },
+};
+const POD_SPEC: Shape = { terminationGracePeriodSeconds: true, initContainers: [CONTAINER], containers: [CONTAINER] };
+const POD_TEMPLATE: Shape = { metadata: { annotations: true, labels: true }, spec: POD_SPEC };
+const CONTROLLER: Shape = {
+  metadata: { annotations: true },
+  spec: { replicas: true, updateStrategy: true, template: POD_TEMPLATE, jobTemplate: { spec: { template: POD_TEMPLATE } } },
+};
+const ROUTE: Shape = { spec: { rules: true } };
+
+/** The kinds the workload model joins, and what it reads of each. Other objects are not kept. */
+const SHAPES: Readonly<Record<string, Shape>> = {
+  ...Object.fromEntries(WORKLOAD_KINDS.map((k) => [k, CONTROLLER])),
+  Pod: { metadata: { annotations: true, labels: true }, spec: POD_SPEC },
+  Namespace: { metadata: { labels: true, annotations: true } },
+  Service: { spec: { selector: true } },
+  Ingress: { spec: { defaultBackend: true, backend: true, rules: true } },
+  HTTPRoute: ROUTE,
+  GRPCRoute: ROUTE,
+  TLSRoute: ROUTE,
+  TCPRoute: ROUTE,
+  PodDisruptionBudget: { spec: { selector: true, maxUnavailable: true, minAvailable: true } },
+  HorizontalPodAutoscaler: { spec: { scaleTargetRef: true, minReplicas: true } },
+  IstioOperator: { spec: { values: { global: { proxy: { resources: true } } }, meshConfig: { defaultConfig: true } } },
+  // only the mesh ConfigMap (`istio`, `istio-<revision>`), see kept()
+  ConfigMap: { data: { mesh: true } },
+};
+const MESH_CONFIGMAP = /^istio(-[\w.-]+)?$/;
+const HELM_VALUES = /(^|\/)values[\w.-]*\.ya?ml$/;
+
+function copyLoc(l: Loc): Loc {
+  return { file: l.file, start: l.start, end: l.end };
+}
+
+/** A deep copy of a value without offset maps (nothing here reads embedded documents). */
+function copyValue(v: Value): Value {
+  switch (v.kind) {
+    case 'map':
+      return { kind: 'map', loc: copyLoc(v.loc), entries: v.entries.map((e) => ({ key: e.key, keyLoc: copyLoc(e.keyLoc), value: copyValue(e.value) })) };
+    case 'seq':
+      return { kind: 'seq', loc: copyLoc(v.loc), items: v.items.map(copyValue) };
+    case 'scalar':
+      return v.tag === undefined ? { kind: 'scalar', loc: copyLoc(v.loc), value: v.value } : { kind: 'scalar', loc: copyLoc(v.loc), value: v.value, tag: v.tag };
+    default:
+      return { ...v, loc: copyLoc(v.loc) };
+  }
+}
+
+/** `v` cut to `shape` (a copy: facts hold no reference into the document). */
+export function prune(v: Value, shape: Shape): Value {
+  if (shape === true) return copyValue(v);
+  if (Array.isArray(shape)) {
+    if (v.kind !== 'seq') return copyValue(v);
+    const item = (shape as readonly [Shape])[0];
+    return { kind: 'seq', loc: copyLoc(v.loc), items: v.items.map((i) => prune(i, item)) };
+  }
+  if (v.kind !== 'map') return copyValue(v);
+  const keys = shape as { readonly [key: string]: Shape };
+  const entries: MapEntry[] = [];
+  for (const e of v.entries) {
+    const sub = Object.hasOwn(keys, e.key) ? keys[e.key] : undefined;
+    if (sub !== undefined) entries.push({ key: e.key, keyLoc: copyLoc(e.keyLoc), value: prune(e.value, sub) });
+  }
+  return { kind: 'map', loc: copyLoc(v.loc), entries };
+}
+
+function kept(o: K8sObject): Shape | undefined {
+  if (!Object.hasOwn(SHAPES, o.kind)) return undefined;
+  if (o.kind === 'ConfigMap' && !MESH_CONFIGMAP.test(o.name)) return undefined;
+  return SHAPES[o.kind];
+}
+
+/** What the workload model needs of one Kubernetes document. Plain data: cacheable with the parse. */
+export interface K8sFacts {
+  file: string;
+  docId: string;
+  /** The objects of the kinds in `SHAPES`, in document order, their values cut to their shape. */
+  objects: K8sObject[];
+}
+
+/** What the model needs of a Helm values file: its Istio proxy defaults, if it has any. */
+export interface MeshValuesFacts {
+  file: string;
+  docId: string;
+  root: Value;
+}
+
+/**
+ * The facts of a Kubernetes document. `cut: false` keeps every kept object's value whole: the
+ * reference the facts tests compare the cut facts against.
+ */
+export function k8sFacts(doc: DocumentOf<'kubernetes'>, cut = true): K8sFacts {
+  const objects: K8sObject[] = [];
+  for (const o of doc.model.objects) {
+    const shape = kept(o);
+    if (!shape) continue;
+    const fact: K8sObject = { apiVersion: o.apiVersion, kind: o.kind, name: o.name, value: prune(o.value, cut ? shape : true) as MapValue, loc: copyLoc(o.loc) };
+    if (o.namespace !== undefined) fact.namespace = o.namespace;
+    if (o.listIndex !== undefined) fact.listIndex = o.listIndex;
+    objects.push(fact);
+  }
+  return { file: doc.file, docId: doc.id, objects };
+}
+
+export function meshValuesFacts(doc: DocumentOf<'yaml'>, cut = true): MeshValuesFacts | undefined {
+  if (!HELM_VALUES.test(doc.file)) return undefined;
+  const root = doc.model.root;
+  if (!root || !get(root, 'global', 'proxy')) return undefined;
+  return { file: doc.file, docId: doc.id, root: prune(root, cut ? { global: { proxy: { resources: true } }, meshConfig: { defaultConfig: true } } : true) };
+}
+
+const factsCache = new WeakMap<object, K8sFacts>();
+
+/** The facts of every Kubernetes document of the scan (extracted once per document). */
+function scanFacts(scan: ScanModel): { docs: K8sFacts[]; values: MeshValuesFacts[] } {
+  const docs = scan.ofFormat('kubernetes').map((d) => {
+    let f = factsCache.get(d);
+    if (!f) factsCache.set(d, (f = k8sFacts(d)));
+    return f;
+  });
+  const values = scan.ofFormat('yaml').flatMap((d) => meshValuesFacts(d) ?? []);
+  return { docs, values };
+}
+
 const cache = new WeakMap<ScanModel, WorkloadModel>();
 
 export function workloadModel(scan: ScanModel): WorkloadModel {
   const hit = cache.get(scan);
   if (hit) return hit;
-  const all: { obj: K8sObject; doc: DocumentOf<'kubernetes'> }[] = [];
-  for (const doc of scan.ofFormat('kubernetes')) for (const obj of doc.model.objects) all.push({ obj, doc });
+  const { docs, values } = scanFacts(scan);
+  const model = workloadModelOf(docs, values);
+  cache.set(scan, model);
+  return model;
+}
+
+/** The workload model from facts alone. */
+export function workloadModelOf(docs: readonly K8sFacts[], values: readonly MeshValuesFacts[]): WorkloadModel {
+  const all: ObjectFacts[] = [];
+  for (const d of docs) for (const obj of d.objects) all.push({ obj, file: d.file, docId: d.docId });
   const of = (k: string) => all.filter((x) => x.obj.kind === k);
-  const sel = (x: { obj: K8sObject; doc: DocumentOf<'kubernetes'> }): Selector => ({ ...x, resource: resourceName(x.obj) });
+  const sel = (x: ObjectFacts): Selector => ({ ...x, resource: resourceName(x.obj) });
 
   const nsInjection = new Map<string, 'istio' | 'linkerd'>();
   for (const n of of('Namespace')) {
     if (str(get(n.obj.value, 'metadata', 'labels', 'istio-injection')) === 'enabled' || get(n.obj.value, 'metadata', 'labels', 'istio.io/rev')) nsInjection.set(n.obj.name, 'istio');
     if (str(get(n.obj.value, 'metadata', 'annotations', 'linkerd.io/inject')) === 'enabled') nsInjection.set(n.obj.name, 'linkerd');
   }
-  const mesh = findMeshDefaults(scan);
+  const mesh = findMeshDefaults(docs, values);
 
   const workloads: Workload[] = [];
   for (const x of all) {
@@ -574,7 +732,6 @@ export function workloadModel(scan: ScanModel): WorkloadModel {
       annotations: isMap(get(x.obj.value, 'metadata', 'annotations')) ? (get(x.obj.value, 'metadata', 'annotations') as MapValue) : undefined,
       podAnnotations: isMap(get(meta, 'annotations')) ? (get(meta, 'annotations') as MapValue) : undefined,
       podLabels: isMap(get(meta, 'labels')) ? (get(meta, 'labels') as MapValue) : undefined,
-      podSpec: spec,
       containers,
       replicas: ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController', 'Rollout'].includes(kind) ? (repE ? intOf(repE.value) : 'unset') : undefined,
       replicasEntry: repE,
@@ -598,11 +755,11 @@ export function workloadModel(scan: ScanModel): WorkloadModel {
   const byDir = new Map<string, Workload[]>();
   for (const w of workloads) {
     if (w.obj.namespace !== undefined) (byNs.get(w.obj.namespace) ?? byNs.set(w.obj.namespace, []).get(w.obj.namespace)!).push(w);
-    const d = dirOf(w.doc.file);
+    const d = dirOf(w.file);
     (byDir.get(d) ?? byDir.set(d, []).get(d)!).push(w);
   }
-  const candidates = (x: { obj: K8sObject; doc: { file: string } }): Workload[] => {
-    const sameDir = byDir.get(dirOf(x.doc.file)) ?? [];
+  const candidates = (x: ObjectFacts): Workload[] => {
+    const sameDir = byDir.get(dirOf(x.file)) ?? [];
     if (x.obj.namespace === undefined) return sameDir;
     const out = [...(byNs.get(x.obj.namespace) ?? []), ...sameDir.filter((w) => w.obj.namespace === undefined)];
     return out.sort((a, b) => order.get(a)! - order.get(b)!);
@@ -617,7 +774,7 @@ export function workloadModel(scan: ScanModel): WorkloadModel {
   const svcOrder = new Map(services.map((x, i) => [x, i]));
   const byPair = new Map<string, typeof services>();
   const unindexed: typeof services = [];
-  const scope = (x: { obj: K8sObject; doc: { file: string } }, useNs: boolean) => (useNs ? `ns:${x.obj.namespace}` : `dir:${dirOf(x.doc.file)}`);
+  const scope = (x: ObjectFacts, useNs: boolean) => (useNs ? `ns:${x.obj.namespace}` : `dir:${dirOf(x.file)}`);
   const push = (m: Map<string, typeof services>, k: string, x: (typeof services)[number]) => (m.get(k) ?? m.set(k, []).get(k)!).push(x);
   for (const x of services) {
     const selector = get(x.obj.value, 'spec', 'selector') as MapValue;
@@ -651,11 +808,11 @@ export function workloadModel(scan: ScanModel): WorkloadModel {
       }
     }
   }
-  const routeTo = (front: { obj: K8sObject; doc: DocumentOf<'kubernetes'> }, svcName: string | undefined, ns: string | undefined) => {
+  const routeTo = (front: ObjectFacts, svcName: string | undefined, ns: string | undefined) => {
     if (!svcName) return;
     for (const s of services) {
       if (s.obj.name !== svcName) continue;
-      const sameNs = s.obj.namespace !== undefined && ns !== undefined ? s.obj.namespace === ns : dirOf(s.doc.file) === dirOf(front.doc.file);
+      const sameNs = s.obj.namespace !== undefined && ns !== undefined ? s.obj.namespace === ns : dirOf(s.file) === dirOf(front.file);
       if (!sameNs) continue;
       for (const w of svcWorkloads.get(`${s.obj.namespace ?? ''}/${s.obj.name}`) ?? [])
         if (!w.frontends.some((f) => f.obj === front.obj)) w.frontends.push(sel(front));
@@ -693,9 +850,7 @@ export function workloadModel(scan: ScanModel): WorkloadModel {
     w.hpaMinReplicas = min ? intOf(min) : 1;
   }
 
-  const model = { workloads, mesh, pdbs };
-  cache.set(scan, model);
-  return model;
+  return { workloads, mesh, pdbs };
 }
 
 /** Replica count as far as known: spec.replicas, else HPA minReplicas, else the default 1. */
@@ -724,8 +879,8 @@ export function servingContainers(w: Workload): Container[] {
 }
 
 /** The workload object's span (for `resourceLoc`). */
-export function workloadReport(w: Workload): { resource: string; resourceLoc: Loc; document: DocumentOf<'kubernetes'> } {
-  return { resource: w.resource, resourceLoc: w.obj.loc, document: w.doc };
+export function workloadReport(w: Workload): { resource: string; resourceLoc: Loc; documentId: string } {
+  return { resource: w.resource, resourceLoc: w.obj.loc, documentId: w.docId };
 }
 
 /** Is `w` a quorum-based store (etcd, ZooKeeper, Consul servers)? Returns the product name. */

@@ -52,7 +52,7 @@ export default defineRule<Record<string, never>>({
         loc: entrySpan(e),
         resource: p.resource,
         resourceLoc: p.obj.loc,
-        document: p.doc,
+        documentId: p.docId,
       });
     }
   },

@@ -53,7 +53,7 @@ export default defineRule<Record<string, never>>({
           loc: entrySpan(at),
           resource: p.resource,
           resourceLoc: p.obj.loc,
-          document: p.doc,
+          documentId: p.docId,
           key: w.resource,
           related: [{ loc: w.replicasEntry ? entrySpan(w.replicasEntry) : w.obj.loc, message: `${w.resource}: ${n} replicas` }],
         });

@@ -86,7 +86,7 @@ export default defineRule<Record<string, never>>({
         data: { limit: formatCpu(m.cpuLimit), cores: Math.ceil(m.cpuLimit / 1000) },
         loc: m.concurrencyLoc,
         resource: m.where,
-        document: m.doc,
+        documentId: m.docId,
         related: m.cpuLimitLoc ? [{ loc: m.cpuLimitLoc, message: 'mesh default proxy CPU limit' }] : [],
       });
     }

@@ -59,11 +59,11 @@ export default defineRule<{ minLimitMillicores: number; minFractionOfApp: number
         check(c.name, c.cpuLimit, entrySpan(c.cpuLimitEntry), true);
       }
       const p = w.injected;
-      if (p?.cpuLimit && p.cpuLimitLoc) check(p.mesh === 'istio' ? 'istio-proxy' : 'linkerd-proxy', p.cpuLimit, p.cpuLimitLoc, p.cpuLimitLoc.file === w.doc.file && p.cpuLimitSource !== undefined && !p.cpuLimitSource.startsWith('mesh'));
+      if (p?.cpuLimit && p.cpuLimitLoc) check(p.mesh === 'istio' ? 'istio-proxy' : 'linkerd-proxy', p.cpuLimit, p.cpuLimitLoc, p.cpuLimitLoc.file === w.file && p.cpuLimitSource !== undefined && !p.cpuLimitSource.startsWith('mesh'));
     }
     const m = model.mesh.istio;
     if (m?.cpuLimit && m.cpuLimitLoc && m.cpuLimit < floor) {
-      ctx.report({ messageId: 'meshFloor', data: { limit: formatCpu(m.cpuLimit), floor: formatCpu(floor), source: m.where }, loc: m.cpuLimitLoc, resource: m.where, document: m.doc });
+      ctx.report({ messageId: 'meshFloor', data: { limit: formatCpu(m.cpuLimit), floor: formatCpu(floor), source: m.where }, loc: m.cpuLimitLoc, resource: m.where, documentId: m.docId });
     }
   },
 });

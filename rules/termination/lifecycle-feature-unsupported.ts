@@ -34,7 +34,7 @@ export default defineRule<Record<string, never>>({
   },
   checkScan(ctx) {
     for (const w of workloadModel(ctx.scan).workloads) {
-      const v = clusterVersion(ctx.scan, w.doc.file);
+      const v = clusterVersion(ctx.scan, w.file);
       if (!v) continue;
       const data = { source: v.source, version: `${v.major}.${v.minor}` };
       const related = v.loc ? [{ loc: v.loc, message: `cluster version ${v.major}.${v.minor}` }] : [];

@@ -47,7 +47,7 @@ export default defineRule<{ sleepSeconds: number; evidence: 'service' | 'ports' 
       const mode = ctx.options.evidence;
       const ev = servingEvidence(w) ?? (mode === 'all' && w.longRunning ? 'all' : undefined);
       if (!ev || (ev !== 'service' && mode === 'service')) continue;
-      const v = clusterVersion(ctx.scan, w.doc.file);
+      const v = clusterVersion(ctx.scan, w.file);
       const n = ctx.options.sleepSeconds;
       const fix =
         v && versionAtLeast(v, 1, 30)

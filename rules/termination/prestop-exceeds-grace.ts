@@ -59,7 +59,7 @@ export default defineRule<{ marginSeconds: number; minGraceForOpaqueHook: number
       }
       const inj = w.injected;
       if (inj?.drainSeconds !== undefined && inj.drainSeconds + margin > grace && inj.drainLoc) {
-        const local = inj.drainLoc.file === w.doc.file;
+        const local = inj.drainLoc.file === w.file;
         ctx.report({
           messageId: 'drain',
           data: { container: 'istio-proxy', drain: inj.drainSeconds, margin, grace, graceSrc },
