@@ -87,7 +87,8 @@ let codeHashMemo: string | undefined;
  * SHA-256 over the code a parse runs: the engine's top-level modules and every scanner module, as
  * installed (dist/, or the sources under test). The engine's `facts/` and `schedule/` folders are
  * rule-side code and left out, so changing a rule does not throw the cache away; a test checks that
- * nothing on the parse side imports them.
+ * the import closure of the parse side (parse-session, parse-task, the worker, the scanners) stays
+ * inside what is hashed.
  */
 export function parserCodeHash(): string {
   if (codeHashMemo) return codeHashMemo;
