@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { FaultlineConfig } from './config.js';
 import type { Finding, FindingLocation, Suppression } from './finding.js';
 import { assignFingerprints, baseFingerprint } from './fingerprint.js';
-import { get, isMap, str, type Diagnostic, type Document } from './model.js';
+import { type Diagnostic, type Document } from './model.js';
+import { kubernetesFacts } from './facts/kubernetes.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
 import { ParseSession } from './parse-session.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
@@ -341,42 +342,33 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       waivers.push(inlineWaiver(d, files));
     }
   }
-  // Kubernetes annotations
+  // Kubernetes annotations (from the documents' facts)
   for (const doc of model.ofFormat('kubernetes')) {
-    for (const obj of doc.model.objects) {
-      const scopes = [get(obj.value, 'metadata', 'annotations'), get(obj.value, 'spec', 'template', 'metadata', 'annotations')];
-      for (const ann of scopes) {
-        if (!isMap(ann)) continue;
-        for (const e of ann.entries) {
-          if (!e.key.startsWith(ANNOTATION_PREFIX)) continue;
-          const ref = e.key.slice(ANNOTATION_PREFIX.length);
-          const parsed = parseAnnotationValue(str(e.value) ?? '');
-          const l: Loc = { file: e.keyLoc.file, start: e.keyLoc.start, end: e.value.loc.end };
-          const problem = !knownRule(ref) ? `names unknown rule '${ref}'` : parsed.problem;
-          if (problem) {
-            addMeta(INVALID_SUPPRESSION, 'invalid', { problem }, l);
-            continue;
-          }
-          const objLoc = obj.loc;
-          waivers.push({
-            kind: 'annotation',
-            rules: [ref],
-            reason: parsed.reason!,
-            until: parsed.until,
-            loc: l,
-            used: false,
-            reportUnused: true,
-            covers: (p) => {
-              const pl = p.finding.location;
-              if (pl.path !== objLoc.file) return false;
-              const f = files.get(pl.path)!;
-              const a = positionAt(f, objLoc.start).line;
-              const b = positionAt(f, objLoc.end).line;
-              return pl.range.start.line >= a && pl.range.start.line <= b;
-            },
-          });
-        }
+    for (const a of kubernetesFacts(doc).waivers) {
+      const parsed = parseAnnotationValue(a.text ?? '');
+      const problem = !knownRule(a.rule) ? `names unknown rule '${a.rule}'` : parsed.problem;
+      if (problem) {
+        addMeta(INVALID_SUPPRESSION, 'invalid', { problem }, a.loc);
+        continue;
       }
+      const objLoc = a.objectLoc;
+      waivers.push({
+        kind: 'annotation',
+        rules: [a.rule],
+        reason: parsed.reason!,
+        until: parsed.until,
+        loc: a.loc,
+        used: false,
+        reportUnused: true,
+        covers: (p) => {
+          const pl = p.finding.location;
+          if (pl.path !== objLoc.file) return false;
+          const f = files.get(pl.path)!;
+          const first = positionAt(f, objLoc.start).line;
+          const last = positionAt(f, objLoc.end).line;
+          return pl.range.start.line >= first && pl.range.start.line <= last;
+        },
+      });
     }
   }
   // config waivers

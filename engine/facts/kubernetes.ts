@@ -25,6 +25,7 @@
 import { parse as parseYaml } from 'yaml';
 import { get, getEntry, isMap, isScalar, isSeq, items, str, type DocumentOf, type K8sObject, type MapEntry, type MapValue, type Value } from '../model.js';
 import type { ScanModel } from '../scan-model.js';
+import { ANNOTATION_PREFIX } from '../suppressions.js';
 import type { Loc } from '../source.js';
 import picomatch from 'picomatch';
 
@@ -371,7 +372,7 @@ function findMeshDefaults(docs: readonly K8sFacts[], values: readonly MeshValues
         const spec = get(o.value, 'spec');
         const into = { where: `IstioOperator/${o.name}`, docId: doc.docId } as NonNullable<MeshDefaults['istio']>;
         if (istioDefaultsFrom(get(spec, 'values'), get(spec, 'meshConfig'), into)) out.istio = { ...out.istio, ...into };
-      } else if (o.kind === 'ConfigMap' && isScalar(get(o.value, 'data', 'mesh'))) {
+      } else if (o.kind === 'ConfigMap' && MESH_CONFIGMAP.test(o.name) && isScalar(get(o.value, 'data', 'mesh'))) {
         const mesh = parseEmbeddedYaml(str(get(o.value, 'data', 'mesh'))) as { defaultConfig?: { concurrency?: unknown; terminationDrainDuration?: unknown } } | undefined;
         const dc = mesh?.defaultConfig;
         if (!dc) continue;
@@ -567,15 +568,27 @@ const CONTAINER: Shape = {
 const POD_SPEC: Shape = { terminationGracePeriodSeconds: true, initContainers: [CONTAINER], containers: [CONTAINER] };
 const POD_TEMPLATE: Shape = { metadata: { annotations: true, labels: true }, spec: POD_SPEC };
 const CONTROLLER: Shape = {
-  metadata: { annotations: true },
+  metadata: { name: true, annotations: true },
   spec: { replicas: true, updateStrategy: true, template: POD_TEMPLATE, jobTemplate: { spec: { template: POD_TEMPLATE } } },
 };
 const ROUTE: Shape = { spec: { rules: true } };
+const HELM: Shape = { metadata: { name: true }, spec: { chart: true } };
 
-/** The kinds the workload model joins, and what it reads of each. Other objects are not kept. */
+/**
+ * The kinds the scan's models read, and what they read of each: the workload model (workloads and
+ * what selects them, mesh defaults), schedules (CronJobs, kured DaemonSets), CNI evidence
+ * (DaemonSets, Helm releases, the Tigera operator) and Argo CD cluster Secrets. Other objects are
+ * not kept.
+ */
 const SHAPES: Readonly<Record<string, Shape>> = {
   ...Object.fromEntries(WORKLOAD_KINDS.map((k) => [k, CONTROLLER])),
+  CronJob: { ...CONTROLLER, spec: { ...(CONTROLLER as { spec: object }).spec, schedule: true, suspend: true, timeZone: true } },
   Pod: { metadata: { annotations: true, labels: true }, spec: POD_SPEC },
+  HelmRelease: HELM,
+  HelmChart: HELM,
+  Installation: { metadata: { name: true } },
+  // only Argo CD cluster Secrets, see kept()
+  Secret: { metadata: { labels: true }, stringData: true, data: true },
   Namespace: { metadata: { labels: true, annotations: true } },
   Service: { spec: { selector: true } },
   Ingress: { spec: { defaultBackend: true, backend: true, rules: true } },
@@ -628,18 +641,36 @@ export function prune(v: Value, shape: Shape): Value {
   return { kind: 'map', loc: copyLoc(v.loc), entries };
 }
 
+/** The label that makes a Secret an Argo CD cluster (`argocd.argoproj.io/secret-type: cluster`). */
+export const ARGOCD_SECRET_TYPE = 'argocd.argoproj.io/secret-type';
+
 function kept(o: K8sObject): Shape | undefined {
   if (!Object.hasOwn(SHAPES, o.kind)) return undefined;
   if (o.kind === 'ConfigMap' && !MESH_CONFIGMAP.test(o.name)) return undefined;
+  if (o.kind === 'Secret' && str(get(o.value, 'metadata', 'labels', ARGOCD_SECRET_TYPE)) !== 'cluster') return undefined;
   return SHAPES[o.kind];
 }
 
-/** What the workload model needs of one Kubernetes document. Plain data: cacheable with the parse. */
+/** A suppression annotation (`ignore.faultline.dev/<rule>: "<reason>"`) on an object or its pod template. */
+export interface AnnotationWaiver {
+  /** The rule id or name after the prefix. */
+  rule: string;
+  /** The annotation's value when it is a string. */
+  text?: string;
+  /** From the key to the end of the value. */
+  loc: Loc;
+  /** The annotated object's span: the waiver covers findings that start inside it. */
+  objectLoc: Loc;
+}
+
+/** What the model (and the engine's annotation suppressions) need of one Kubernetes document. Plain data: cacheable with the parse. */
 export interface K8sFacts {
   file: string;
   docId: string;
   /** The objects of the kinds in `SHAPES`, in document order, their values cut to their shape. */
   objects: K8sObject[];
+  /** Suppression annotations of every object, in document order. */
+  waivers: AnnotationWaiver[];
 }
 
 /** What the model needs of a Helm values file: its Istio proxy defaults, if it has any. */
@@ -650,20 +681,32 @@ export interface MeshValuesFacts {
 }
 
 /**
- * The facts of a Kubernetes document. `cut: false` keeps every kept object's value whole: the
- * reference the facts tests compare the cut facts against.
+ * The facts of a Kubernetes document. `cut: false` keeps every object, whole: what the consumers
+ * read before facts, and the reference the facts tests compare the cut against. (So the cut only
+ * ever drops; every condition a consumer applies stays in the consumer.)
  */
 export function k8sFacts(doc: DocumentOf<'kubernetes'>, cut = true): K8sFacts {
   const objects: K8sObject[] = [];
+  const waivers: AnnotationWaiver[] = [];
   for (const o of doc.model.objects) {
-    const shape = kept(o);
+    for (const ann of [get(o.value, 'metadata', 'annotations'), get(o.value, 'spec', 'template', 'metadata', 'annotations')]) {
+      if (!isMap(ann)) continue;
+      for (const e of ann.entries) {
+        if (!e.key.startsWith(ANNOTATION_PREFIX)) continue;
+        const w: AnnotationWaiver = { rule: e.key.slice(ANNOTATION_PREFIX.length), loc: entrySpan(e), objectLoc: copyLoc(o.loc) };
+        const text = str(e.value);
+        if (text !== undefined) w.text = text;
+        waivers.push(w);
+      }
+    }
+    const shape = cut ? kept(o) : true;
     if (!shape) continue;
-    const fact: K8sObject = { apiVersion: o.apiVersion, kind: o.kind, name: o.name, value: prune(o.value, cut ? shape : true) as MapValue, loc: copyLoc(o.loc) };
+    const fact: K8sObject = { apiVersion: o.apiVersion, kind: o.kind, name: o.name, value: prune(o.value, shape) as MapValue, loc: copyLoc(o.loc) };
     if (o.namespace !== undefined) fact.namespace = o.namespace;
     if (o.listIndex !== undefined) fact.listIndex = o.listIndex;
     objects.push(fact);
   }
-  return { file: doc.file, docId: doc.id, objects };
+  return { file: doc.file, docId: doc.id, objects, waivers };
 }
 
 export function meshValuesFacts(doc: DocumentOf<'yaml'>, cut = true): MeshValuesFacts | undefined {
@@ -674,15 +717,27 @@ export function meshValuesFacts(doc: DocumentOf<'yaml'>, cut = true): MeshValues
 }
 
 const factsCache = new WeakMap<object, K8sFacts>();
+let cutFacts = true;
 
-/** The facts of every Kubernetes document of the scan (extracted once per document). */
+/**
+ * For the facts oracle test only: `false` makes every consumer read whole objects, so a scan with
+ * cut facts can be compared with one that reads everything.
+ */
+export function setFactsCut(cut: boolean): void {
+  cutFacts = cut;
+}
+
+/** The facts of a Kubernetes document, extracted once. */
+export function kubernetesFacts(doc: DocumentOf<'kubernetes'>): K8sFacts {
+  let f = factsCache.get(doc);
+  if (!f) factsCache.set(doc, (f = k8sFacts(doc, cutFacts)));
+  return f;
+}
+
+/** The facts of every Kubernetes document of the scan. */
 function scanFacts(scan: ScanModel): { docs: K8sFacts[]; values: MeshValuesFacts[] } {
-  const docs = scan.ofFormat('kubernetes').map((d) => {
-    let f = factsCache.get(d);
-    if (!f) factsCache.set(d, (f = k8sFacts(d)));
-    return f;
-  });
-  const values = scan.ofFormat('yaml').flatMap((d) => meshValuesFacts(d) ?? []);
+  const docs = scan.ofFormat('kubernetes').map(kubernetesFacts);
+  const values = scan.ofFormat('yaml').flatMap((d) => meshValuesFacts(d, cutFacts) ?? []);
   return { docs, values };
 }
 

@@ -34,6 +34,7 @@ import {
 import type { ScanModel } from '../scan-model.js';
 import { positionAt, type Loc } from '../source.js';
 import { RegionResolver, stringItems, type RegionAttribution } from './regions.js';
+import { kubernetesFacts } from './kubernetes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -1312,7 +1313,7 @@ export function cniEvidence(scan: ScanModel): CniEvidence[] {
   if (hit) return hit;
   const out: CniEvidence[] = [];
   for (const doc of scan.ofFormat('kubernetes')) {
-    for (const o of doc.model.objects) {
+    for (const o of kubernetesFacts(doc).objects) {
       if (!['DaemonSet', 'HelmRelease', 'HelmChart', 'Installation'].includes(o.kind)) continue;
       const nameNode = get(o.value, 'metadata', 'name');
       let cni = cniOf(o.name);

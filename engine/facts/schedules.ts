@@ -37,6 +37,7 @@ import type { ScanModel } from '../scan-model.js';
 import { positionAt, type Loc } from '../source.js';
 import { RegionResolver, type RegionAttribution } from './regions.js';
 import { nodeImages } from './node-image.js';
+import { kubernetesFacts } from './kubernetes.js';
 import { CalendarError, isValidTimezone, parseCalendar, wallToEpoch as wallFromZone, type CalendarSpec } from '../schedule/calendar.js';
 import { CronError, parseAwsSchedule, parseCron } from '../schedule/cron.js';
 import { parseSpan } from '../schedule/span.js';
@@ -821,7 +822,7 @@ function k8sFacts(scan: ScanModel, resolver: RegionResolver): ScheduleFact[] {
   const out: ScheduleFact[] = [];
   for (const doc of scan.ofFormat('kubernetes')) {
     const regions = regionsOrUnknown(regionsOfDoc(scan, resolver, doc));
-    for (const o of doc.model.objects) {
+    for (const o of kubernetesFacts(doc).objects) {
       const resource = `${o.kind}/${o.namespace ? o.namespace + '/' : ''}${o.name}`;
       if (o.kind === 'CronJob') out.push(...cronJob(o, doc, regions, resource));
       else if (o.kind === 'DaemonSet') out.push(...kured(o, doc, regions, resource));

@@ -13,9 +13,10 @@
 import { bool, get, getEntry, isMap, isScalar, isSeq, items, str, type Document, type K8sObject, type Value } from '../../engine/model.js';
 import { isCloudRegion, regionOfLocation } from '../../engine/facts/regions.js';
 import { defineRule } from '../../engine/rule-api.js';
+import { ARGOCD_SECRET_TYPE, kubernetesFacts } from '../../engine/facts/kubernetes.js';
 import type { ScanModel } from '../../engine/scan-model.js';
 
-const CLUSTER_SECRET_LABEL = 'argocd.argoproj.io/secret-type';
+const CLUSTER_SECRET_LABEL = ARGOCD_SECRET_TYPE;
 
 function scalars(v: Value | undefined, out: string[] = []): string[] {
   if (!v) return out;
@@ -57,7 +58,7 @@ function decode(s: string): string {
 function clusterSecrets(scan: ScanModel): ClusterSecret[] {
   const out: ClusterSecret[] = [];
   for (const doc of scan.ofFormat('kubernetes')) {
-    for (const o of doc.model.objects) {
+    for (const o of kubernetesFacts(doc).objects) {
       if (o.kind !== 'Secret') continue;
       const labels: Record<string, string> = {};
       const lv = get(o.value, 'metadata', 'labels');
