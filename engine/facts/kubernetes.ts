@@ -577,8 +577,8 @@ const HELM: Shape = { metadata: { name: true }, spec: { chart: true } };
 /**
  * The kinds the scan's models read, and what they read of each: the workload model (workloads and
  * what selects them, mesh defaults), schedules (CronJobs, kured DaemonSets), CNI evidence
- * (DaemonSets, Helm releases, the Tigera operator) and Argo CD cluster Secrets. Other objects are
- * not kept.
+ * (DaemonSets, Helm releases, the Tigera operator), and Argo CD ApplicationSets with their cluster
+ * Secrets. Other objects are not kept.
  */
 const SHAPES: Readonly<Record<string, Shape>> = {
   ...Object.fromEntries(WORKLOAD_KINDS.map((k) => [k, CONTROLLER])),
@@ -589,6 +589,7 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   Installation: { metadata: { name: true } },
   // only Argo CD cluster Secrets, see kept()
   Secret: { metadata: { labels: true }, stringData: true, data: true },
+  ApplicationSet: { spec: { strategy: { type: true }, generators: true, template: { spec: { syncPolicy: true } } } },
   Namespace: { metadata: { labels: true, annotations: true } },
   Service: { spec: { selector: true } },
   Ingress: { spec: { defaultBackend: true, backend: true, rules: true } },

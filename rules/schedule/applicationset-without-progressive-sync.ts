@@ -145,7 +145,7 @@ export default defineRule<{ maxRegions: number }>({
   },
   checkDocument(doc: Document, ctx) {
     if (doc.format !== 'kubernetes') return;
-    for (const o of doc.model.objects) {
+    for (const o of kubernetesFacts(doc).objects) {
       if (o.kind !== 'ApplicationSet' || !o.apiVersion.startsWith('argoproj.io/')) continue;
       if (str(get(o.value, 'spec', 'strategy', 'type')) === 'RollingSync') continue;
       if (!automated(o)) continue;

@@ -225,8 +225,9 @@ const object = fc.oneof(
     metadata: fc.record({ name: str, namespace: fc.constant('argocd') }),
     spec: fc.record({
       generators: fc.constantFrom([{ clusters: {} }], [{ clusters: { selector: { matchLabels: { env: 'prod' } } } }], [{ list: { elements: [{ name: 'a', server: 'https://A1.gr7.us-east-1.eks.amazonaws.com' }, { name: 'b', server: 'https://B2.yl4.eu-west-1.eks.amazonaws.com' }] } }]),
-      template: fc.constant({ metadata: { name: 'x-{{name}}' }, spec: { project: 'default', destination: { server: '{{server}}' }, syncPolicy: { automated: {} } } }),
-    }),
+      template: fc.constantFrom<unknown>(...[{}, { enabled: false }, null, { prune: true }].map((automated) => ({ metadata: { name: 'x-{{name}}' }, spec: { project: 'default', destination: { server: '{{server}}' }, syncPolicy: { automated } } }))),
+      strategy: maybe(fc.record({ type: fc.constantFrom('RollingSync', 'AllAtOnce') })),
+    }, { requiredKeys: ['generators', 'template'] }),
   }),
   fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('Service'), metadata: meta, spec: maybe(fc.record({ selector: maybe(selector), ports: fc.constant([{ port: 80 }]) }, { requiredKeys: [] })) }),
   fc.record({ apiVersion: fc.constant('policy/v1'), kind: fc.constant('PodDisruptionBudget'), metadata: meta, spec: maybe(fc.record({ selector: maybe(labelSelector), maxUnavailable: maybe(intish), minAvailable: maybe(intish) }, { requiredKeys: [] })) }),
