@@ -311,7 +311,9 @@ function formatTimings(t: { phases: Record<string, number>; rules: Record<string
     Object.entries(o).map(([k, v]) => `  ${k.padEnd(22)} ${v.toFixed(1).padStart(9)} ms${heap?.[k] !== undefined ? `   heap ${heap[k].toFixed(0).padStart(5)} MB` : ''}`);
   const rules = Object.fromEntries(Object.entries(t.rules).sort((a, b) => b[1] - a[1]).slice(0, top));
   const c = cache
-    ? [`parse cache ${cache.dir}: ${cache.hits} hits, ${cache.misses} misses, ${cache.written} written, ${cache.pruned} pruned${cache.note ? ` (${cache.note})` : ''}`]
+    ? [
+        `parse cache ${cache.dir}: ${cache.hits} hits, ${cache.misses} misses, ${cache.written} written, ${cache.pruned} pruned${cache.lazy ? `; ${cache.lazy} hits read lazily, ${cache.opened} of them opened` : ''}${cache.note ? ` (${cache.note})` : ''}`,
+      ]
     : [];
   return ['phase timings:', ...rows(t.phases, t.heapMB), `slowest rules (top ${top}):`, ...rows(rules), ...c, ''].join('\n');
 }

@@ -48,8 +48,13 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import type { Diagnostic, Document } from './model.js';
 
-export const CACHE_FORMAT = 2;
-/** Record: magic (4), key (32, raw SHA-256), payload length (u32 LE), MAC (32), payload. */
+export const CACHE_FORMAT = 3;
+/**
+ * Record: magic (4), key (32, raw SHA-256), payload length (u32 LE), MAC (32), payload. The
+ * payload is a summary's length (u32 LE), the summary (`CachedSummary`, v8-serialised) and the
+ * body (the `CachedParse`, v8-serialised): a full read skips the summary, a lazy read (`getLazy`)
+ * decodes only the summary and keeps the body's bytes for when a document is first opened.
+ */
 const MAGIC = Buffer.from(`FLR${CACHE_FORMAT}`, 'latin1');
 const KEY_BYTES = 32;
 const MAC_BYTES = 32;
@@ -68,12 +73,34 @@ export interface CachedParse {
   counters?: [string, number][];
 }
 
+/** Document fields a lazy read leaves in the body (everything else is in the summary's headers). */
+export const BODY_FIELDS = ['model', 'text', 'map'] as const;
+/** A document without its body fields. */
+export type DocumentHeader = Omit<Document, (typeof BODY_FIELDS)[number]>;
+
+/** What a lazy read decodes: the documents' headers and facts, and the entry's small parts. */
+export interface CachedSummary {
+  headers: DocumentHeader[];
+  /** Per document (same order), what `facts` returned for it at write time, or null. */
+  facts: unknown[];
+  diagnostics: Diagnostic[];
+  deps: [string, string][];
+}
+
+/** A lazily read entry: the summary, and the body's bytes (`v8.deserialize` gives the CachedParse). */
+export interface LazyParse extends CachedSummary {
+  body: Buffer;
+}
+
 export interface CacheStats {
   dir: string;
   hits: number;
   misses: number;
   written: number;
   pruned: number;
+  /** Hits read lazily (changed-files mode: headers and facts only), and how many of those something opened after all. */
+  lazy: number;
+  opened: number;
   /** Why the cache was switched off or an entry rejected (the first reason), for FAULTLINE_TIMING. */
   note?: string;
 }
@@ -82,12 +109,16 @@ export function textHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** Modules under engine/facts whose output the cache stores (so they are part of the parser salt). */
+export const STORED_FACTS = ['kubernetes'];
+
 let codeHashMemo: string | undefined;
 /**
- * SHA-256 over the code a parse runs: the engine's top-level modules and every scanner module, as
- * installed (dist/, or the sources under test). The engine's `facts/` and `schedule/` folders are
- * rule-side code and left out, so changing a rule does not throw the cache away; a test checks that
- * the import closure of the parse side (parse-session, parse-task, the worker, the scanners) stays
+ * SHA-256 over the code a parse runs: the engine's top-level modules, every scanner module, and the
+ * fact extractors whose output is stored with the parse (`STORED_FACTS`), as installed (dist/, or
+ * the sources under test). The rest of the engine's `facts/` and `schedule/` folders is rule-side
+ * code and left out, so changing a rule does not throw the cache away; a test checks that the
+ * import closure of the parse side (parse-session, parse-task, the worker, the scanners) stays
  * inside what is hashed.
  */
 export function parserCodeHash(): string {
@@ -111,6 +142,12 @@ export function parserCodeHash(): string {
   };
   add(engineDir, false);
   add(path.join(engineDir, '..', 'scanners'), true);
+  for (const f of STORED_FACTS) {
+    for (const ext of ['.js', '.ts']) {
+      const p = path.join(engineDir, 'facts', f + ext);
+      if (fs.existsSync(p)) h.update(f + ext).update(fs.readFileSync(p));
+    }
+  }
   // the parsers we do not own: a lockfile update changes what a parse produces as surely as our code
   for (const [dep, version] of Object.entries(parserPackageVersions())) h.update(`${dep}@${version}`);
   codeHashMemo = h.digest('hex');
@@ -223,6 +260,38 @@ function looksLikeEntry(x: unknown): x is CachedParse {
   );
 }
 
+function looksLikeSummary(x: unknown): x is CachedSummary {
+  if (!x || typeof x !== 'object') return false;
+  const e = x as Partial<CachedSummary>;
+  return (
+    Array.isArray(e.headers) &&
+    Array.isArray(e.facts) &&
+    e.facts.length === e.headers.length &&
+    Array.isArray(e.diagnostics) &&
+    Array.isArray(e.deps) &&
+    e.headers.every((d) => !!d && typeof d === 'object' && typeof d.id === 'string' && typeof d.file === 'string' && typeof d.format === 'string') &&
+    e.deps.every((d) => Array.isArray(d) && typeof d[0] === 'string' && typeof d[1] === 'string')
+  );
+}
+
+/** The summary of an entry: headers (documents without their body fields), facts, diagnostics, deps. */
+export function summaryOf(entry: CachedParse, facts: (doc: Document) => unknown): CachedSummary {
+  const headers = entry.documents.map((d) => {
+    const h: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(d)) if (!(BODY_FIELDS as readonly string[]).includes(k)) h[k] = v;
+    return h as DocumentHeader;
+  });
+  return { headers, facts: entry.documents.map((d) => facts(d) ?? null), diagnostics: entry.diagnostics, deps: entry.deps };
+}
+
+/** A record's payload: summary length, summary, body. */
+export function encodePayload(summary: CachedSummary, body: Uint8Array): Buffer {
+  const head = v8.serialize(summary);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length, 0);
+  return Buffer.concat([len, head, body]);
+}
+
 /** A record in the pack: where its payload is. */
 interface Slot {
   /** Offset of the record (its header). */
@@ -262,7 +331,7 @@ export class ParseCache {
     this.packFile = path.join(bucket, 'pack');
     this.salt = salt;
     this.secret = secret;
-    this.stats = { dir, hits: 0, misses: 0, written: 0, pruned: 0, note };
+    this.stats = { dir, hits: 0, misses: 0, written: 0, pruned: 0, lazy: 0, opened: 0, note };
     if (!secret) this.writable = false;
   }
 
@@ -363,6 +432,49 @@ export class ParseCache {
 
   /** The cached parse for a key, if present and authentic; `validDeps` checks the recorded dependencies. */
   get(key: string, validDeps: (deps: [string, string][]) => boolean): CachedParse | undefined {
+    const payload = this.payloadOf(key);
+    if (!payload) return undefined;
+    let entry: unknown;
+    try {
+      entry = v8.deserialize(payload.subarray(4 + payload.readUInt32LE(0)));
+    } catch {
+      return this.reject('an entry could not be decoded');
+    }
+    if (!looksLikeEntry(entry)) return this.reject('an entry had an unexpected shape');
+    if (!validDeps(entry.deps)) {
+      this.stats.misses++;
+      return undefined;
+    }
+    this.stats.hits++;
+    return entry;
+  }
+
+  /**
+   * The cached parse for a key, read lazily: only its summary is decoded; the body's bytes are
+   * copied out for `v8.deserialize` when a document is first opened (they are as authentic as
+   * the summary: one MAC covers both).
+   */
+  getLazy(key: string, validDeps: (deps: [string, string][]) => boolean): LazyParse | undefined {
+    const payload = this.payloadOf(key);
+    if (!payload) return undefined;
+    let summary: unknown;
+    const bodyAt = 4 + payload.readUInt32LE(0);
+    try {
+      summary = v8.deserialize(payload.subarray(4, bodyAt));
+    } catch {
+      return this.reject('an entry could not be decoded');
+    }
+    if (!looksLikeSummary(summary)) return this.reject('an entry had an unexpected shape');
+    if (!validDeps(summary.deps)) {
+      this.stats.misses++;
+      return undefined;
+    }
+    this.stats.hits++;
+    return { ...summary, body: Buffer.from(payload.subarray(bodyAt)) };
+  }
+
+  /** The authentic payload of a key's newest record (valid until the next read), or undefined (a miss). */
+  private payloadOf(key: string): Buffer | undefined {
     this.used.add(key);
     if (!this.secret) return this.reject('cache off');
     const slot = this.load().get(key);
@@ -382,19 +494,8 @@ export class ParseCache {
       return this.reject('an entry could not be read');
     }
     if (!timingSafeEqual(mac, this.mac(key, payload))) return this.reject('an entry failed authentication (foreign or corrupt)');
-    let entry: unknown;
-    try {
-      entry = v8.deserialize(payload);
-    } catch {
-      return this.reject('an entry could not be decoded');
-    }
-    if (!looksLikeEntry(entry)) return this.reject('an entry had an unexpected shape');
-    if (!validDeps(entry.deps)) {
-      this.stats.misses++;
-      return undefined;
-    }
-    this.stats.hits++;
-    return entry;
+    if (payload.length < 4 || 4 + payload.readUInt32LE(0) > payload.length) return this.reject('an entry could not be decoded');
+    return payload;
   }
 
   /**
@@ -420,13 +521,17 @@ export class ParseCache {
     return this.windowLen >= length ? this.window.subarray(0, length) : undefined;
   }
 
-  /** Store a parse result. Call before anything (the link phase) mutates the documents. */
-  put(key: string, entry: CachedParse): void {
+  /**
+   * Store a parse result with its documents' facts (see `summaryOf`). Call before anything (the
+   * link phase) mutates the documents. `body` is the entry already serialised, when it is at hand
+   * (what a parse worker returns).
+   */
+  put(key: string, entry: CachedParse, facts: (doc: Document) => unknown = () => null, body?: Uint8Array): void {
     if (!this.writable || !this.secret) return;
-    this.putPayload(key, v8.serialize(entry));
+    this.putPayload(key, encodePayload(summaryOf(entry, facts), body ?? v8.serialize(entry)));
   }
 
-  /** Store an already serialised CachedParse (what a parse worker returns): one append to the pack. */
+  /** Store an encoded payload (`encodePayload`): one append to the pack. */
   putPayload(key: string, payload: Uint8Array): void {
     if (!this.writable || !this.secret) return;
     const index = this.load();

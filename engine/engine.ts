@@ -128,6 +128,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     workerThreshold: opts.workerThreshold,
     workerModule: opts.workerModule,
     onProgress: opts.onProgress,
+    lazy: opts.reportPaths ? (p) => !opts.reportPaths!.has(p) : undefined,
   });
   const documents = parsed.documents;
   diagnostics.push(...parsed.diagnostics);

@@ -9,8 +9,9 @@
 import { existsSync } from 'node:fs';
 import v8 from 'node:v8';
 import Tinypool from 'tinypool';
-import { ParseCache, textHash, type CachedParse } from './cache.js';
-import type { Diagnostic, Document, Format } from './model.js';
+import { BODY_FIELDS, ParseCache, textHash, type CacheStats, type CachedParse, type LazyParse } from './cache.js';
+import type { Diagnostic, Document, DocumentOf, Format } from './model.js';
+import { k8sFacts, rememberKubernetesFacts, type K8sFacts } from './facts/kubernetes.js';
 import { detectScanner, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
 import { parseRecorded, startScanners, type ParseTask, type ParseTaskResult } from './parse-task.js';
 import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
@@ -45,6 +46,12 @@ export interface ParseAllOptions {
    */
   workerModule?: string;
   onProgress?: (done: number, total: number, file: string) => void;
+  /**
+   * Files whose cached documents may be read lazily (changed-files mode: the unchanged files).
+   * Their documents come back as headers with their facts; the rest of a document (model, text,
+   * offset map) is decoded from the cache the first time anything reads it.
+   */
+  lazy?: (path: string) => boolean;
 }
 
 export interface ParsedFiles {
@@ -52,6 +59,53 @@ export interface ParsedFiles {
   diagnostics: Diagnostic[];
   scanned: number;
   skipped: number;
+}
+
+/** The facts stored with a cached document (read back by lazy reads). */
+function factsOf(doc: Document): unknown {
+  return doc.format === 'kubernetes' ? k8sFacts(doc as DocumentOf<'kubernetes'>) : null;
+}
+
+/**
+ * Documents from a lazily read entry: each is its header (id, file, format, loc, origin) with the
+ * body fields as accessors that decode the whole entry's body on first use and then become plain
+ * properties. A reader that needs only headers and facts never pays for the rest; any other reader
+ * gets exactly what an eager read would have given.
+ */
+function lazyDocuments(hit: LazyParse, stats: CacheStats): Document[] {
+  stats.lazy++;
+  const docs = hit.headers.map((h) => ({ ...h }) as Document);
+  let opened = false;
+  const open = () => {
+    if (opened) return;
+    opened = true;
+    stats.opened++;
+    const entry = v8.deserialize(hit.body) as CachedParse;
+    if (entry?.documents?.length !== docs.length) throw new Error(`cached entry for ${docs[0]?.file} does not match its summary`);
+    entry.documents.forEach((full, i) => {
+      for (const k of BODY_FIELDS) Object.defineProperty(docs[i], k, { value: full[k], writable: true, enumerable: true, configurable: true });
+    });
+  };
+  for (const d of docs) {
+    for (const k of BODY_FIELDS) {
+      Object.defineProperty(d, k, {
+        get() {
+          open();
+          return (d as unknown as Record<string, unknown>)[k];
+        },
+        set(v: unknown) {
+          open();
+          (d as unknown as Record<string, unknown>)[k] = v;
+        },
+        enumerable: true,
+        configurable: true,
+      });
+    }
+  }
+  hit.facts.forEach((f, i) => {
+    if (f && docs[i].format === 'kubernetes') rememberKubernetesFacts(docs[i] as DocumentOf<'kubernetes'>, f as K8sFacts);
+  });
+  return docs;
 }
 
 /** One walked file's share of the output, filled in walk order whoever parses it. */
@@ -139,7 +193,7 @@ export class ParseSession {
     const parseHere = async (job: Job) => {
       await this.initScanners(job.file.path, initProblems);
       const { entry, elapsedMs } = parseRecorded(job.file, job.claim.format, job.claim.scanner, this.registry);
-      if (job.key) cache!.put(job.key, entry);
+      if (job.key) cache!.put(job.key, entry, factsOf);
       job.slot.documents.push(...entry.documents);
       job.slot.diagnostics.push(...entry.diagnostics);
       if (elapsedMs > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, elapsedMs));
@@ -198,7 +252,7 @@ export class ParseSession {
         job.slot.documents.push(...entry.documents);
         job.slot.diagnostics.push(...entry.diagnostics);
         if (r.elapsedMs > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, r.elapsedMs));
-        if (job.key) cache!.putPayload(job.key, r.payload);
+        if (job.key) cache!.put(job.key, entry, factsOf, r.payload);
         settle(job);
       });
       return 'ok';
@@ -259,7 +313,16 @@ export class ParseSession {
         this.files.set(wf.path, read.file);
         scanned++;
         const key = cache?.keyOf(wf.path, read.file.text);
-        const hit = key ? cache!.get(key, this.depsStillMatch) : undefined;
+        if (key && po.lazy?.(wf.path)) {
+          const lazy = cache!.getLazy(key, this.depsStillMatch);
+          if (lazy) {
+            slot.documents.push(...lazyDocuments(lazy, cache!.stats));
+            slot.diagnostics.push(...lazy.diagnostics);
+            progress(wf.path);
+            continue;
+          }
+        }
+        const hit = key && !po.lazy?.(wf.path) ? cache!.get(key, this.depsStillMatch) : undefined;
         if (hit) {
           slot.documents.push(...hit.documents);
           slot.diagnostics.push(...hit.diagnostics);

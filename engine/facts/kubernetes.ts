@@ -578,7 +578,7 @@ const HELM: Shape = { metadata: { name: true }, spec: { chart: true } };
  * The kinds the scan's models read, and what they read of each: the workload model (workloads and
  * what selects them, mesh defaults), schedules (CronJobs, kured DaemonSets), CNI evidence
  * (DaemonSets, Helm releases, the Tigera operator), and Argo CD ApplicationSets with their cluster
- * Secrets. Other objects are not kept.
+ * Secrets. Other objects keep only their header (kind, name, namespace, span).
  */
 const SHAPES: Readonly<Record<string, Shape>> = {
   ...Object.fromEntries(WORKLOAD_KINDS.map((k) => [k, CONTROLLER])),
@@ -587,7 +587,7 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   HelmRelease: HELM,
   HelmChart: HELM,
   Installation: { metadata: { name: true } },
-  // only Argo CD cluster Secrets, see kept()
+  // only Argo CD cluster Secrets, see shapeOf()
   Secret: { metadata: { labels: true }, stringData: true, data: true },
   ApplicationSet: { spec: { strategy: { type: true }, generators: true, template: { spec: { syncPolicy: true } } } },
   Namespace: { metadata: { labels: true, annotations: true } },
@@ -600,7 +600,7 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   PodDisruptionBudget: { spec: { selector: true, maxUnavailable: true, minAvailable: true } },
   HorizontalPodAutoscaler: { spec: { scaleTargetRef: true, minReplicas: true } },
   IstioOperator: { spec: { values: { global: { proxy: { resources: true } } }, meshConfig: { defaultConfig: true } } },
-  // only the mesh ConfigMap (`istio`, `istio-<revision>`), see kept()
+  // only the mesh ConfigMap (`istio`, `istio-<revision>`), see shapeOf()
   ConfigMap: { data: { mesh: true } },
 };
 const MESH_CONFIGMAP = /^istio(-[\w.-]+)?$/;
@@ -645,10 +645,13 @@ export function prune(v: Value, shape: Shape): Value {
 /** The label that makes a Secret an Argo CD cluster (`argocd.argoproj.io/secret-type: cluster`). */
 export const ARGOCD_SECRET_TYPE = 'argocd.argoproj.io/secret-type';
 
-function kept(o: K8sObject): Shape | undefined {
-  if (!Object.hasOwn(SHAPES, o.kind)) return undefined;
-  if (o.kind === 'ConfigMap' && !MESH_CONFIGMAP.test(o.name)) return undefined;
-  if (o.kind === 'Secret' && str(get(o.value, 'metadata', 'labels', ARGOCD_SECRET_TYPE)) !== 'cluster') return undefined;
+/** Every other object is kept as its header (kind, name, namespace, span) with an empty value. */
+const HEADER_ONLY: Shape = {};
+
+function shapeOf(o: K8sObject): Shape {
+  if (!Object.hasOwn(SHAPES, o.kind)) return HEADER_ONLY;
+  if (o.kind === 'ConfigMap' && !MESH_CONFIGMAP.test(o.name)) return HEADER_ONLY;
+  if (o.kind === 'Secret' && str(get(o.value, 'metadata', 'labels', ARGOCD_SECRET_TYPE)) !== 'cluster') return HEADER_ONLY;
   return SHAPES[o.kind];
 }
 
@@ -668,7 +671,7 @@ export interface AnnotationWaiver {
 export interface K8sFacts {
   file: string;
   docId: string;
-  /** The objects of the kinds in `SHAPES`, in document order, their values cut to their shape. */
+  /** Every object, in document order, its value cut to its kind's shape (`SHAPES`; others: empty). */
   objects: K8sObject[];
   /** Suppression annotations of every object, in document order. */
   waivers: AnnotationWaiver[];
@@ -700,8 +703,7 @@ export function k8sFacts(doc: DocumentOf<'kubernetes'>, cut = true): K8sFacts {
         waivers.push(w);
       }
     }
-    const shape = cut ? kept(o) : true;
-    if (!shape) continue;
+    const shape = cut ? shapeOf(o) : true;
     const fact: K8sObject = { apiVersion: o.apiVersion, kind: o.kind, name: o.name, value: prune(o.value, shape) as MapValue, loc: copyLoc(o.loc) };
     if (o.namespace !== undefined) fact.namespace = o.namespace;
     if (o.listIndex !== undefined) fact.listIndex = o.listIndex;
@@ -726,6 +728,11 @@ let cutFacts = true;
  */
 export function setFactsCut(cut: boolean): void {
   cutFacts = cut;
+}
+
+/** Facts read back from the parse cache for a document read lazily (so it is not opened for them). */
+export function rememberKubernetesFacts(doc: DocumentOf<'kubernetes'>, facts: K8sFacts): void {
+  factsCache.set(doc, facts);
 }
 
 /** The facts of a Kubernetes document, extracted once. */

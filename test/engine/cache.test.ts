@@ -15,7 +15,10 @@ import { configureRules, metaRuleSettings } from '../../engine/rule-config.js';
 import { allScanners } from '../../scanners/index.js';
 import { builtinRules } from '../../rules/index.js';
 import { where } from '../helpers/scan.js';
-import { ParseCache, parserPackageVersions } from '../../engine/cache.js';
+import { CACHE_FORMAT, ParseCache, parserPackageVersions, STORED_FACTS } from '../../engine/cache.js';
+import { kubernetesFacts } from '../../engine/facts/kubernetes.js';
+// @ts-expect-error the bench generator is plain JavaScript
+import { generate } from '../../bench/generate.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-cache-'));
@@ -46,12 +49,13 @@ function writeTree(files: Record<string, string>): string {
   return dir;
 }
 
-async function scan(root: string, cacheDir?: string, targets?: string[]): Promise<EngineOutput> {
+async function scan(root: string, cacheDir?: string, targets?: string[], reportPaths?: string[]): Promise<EngineOutput> {
   const cfgFile = path.join(root, 'faultline.yaml');
   const config = existsSync(cfgFile) ? loadConfig(cfgFile) : defaultConfig();
   return runScan({
     root,
     targets,
+    reportPaths: reportPaths && new Set(reportPaths),
     config,
     scanners: allScanners,
     rules: configureRules(builtinRules, config),
@@ -71,6 +75,18 @@ function comparable(out: EngineOutput): unknown {
   return { ...rest, stats: { ...stats, durationMs: 0 } };
 }
 
+/**
+ * The facts stored with each parse (read back lazily: every file unchanged) equal the facts of the
+ * documents as the rules see them after linking. Returns how many Kubernetes documents it checked.
+ */
+async function expectStoredFacts(root: string, cacheDir: string): Promise<number> {
+  const lazyRun = await scan(root, cacheDir, undefined, ['no/such/file']);
+  const full = await scan(root);
+  const k8s = lazyRun.model.ofFormat('kubernetes');
+  for (const d of k8s) expect(kubernetesFacts(d)).toEqual(kubernetesFacts(full.model.document(d.id) as typeof d));
+  return k8s.length;
+}
+
 /** The pack of a cache directory (one bucket per root and parser salt). */
 function packOf(cacheDir: string): string {
   const buckets = readdirSync(cacheDir).filter((d) => /^[0-9a-f]{16}-[0-9a-f]{8}$/.test(d));
@@ -83,7 +99,7 @@ function records(pack: string): { at: number; payload: number; length: number; k
   const buf = readFileSync(pack);
   const out: { at: number; payload: number; length: number; key: string }[] = [];
   for (let at = 0; at + 72 <= buf.length; ) {
-    if (buf.toString('latin1', at, at + 4) !== 'FLR2') break;
+    if (buf.toString('latin1', at, at + 4) !== `FLR${CACHE_FORMAT}`) break;
     const length = buf.readUInt32LE(at + 36);
     out.push({ at, payload: at + 72, length, key: buf.toString('hex', at + 4, at + 36) });
     at += 72 + length;
@@ -112,6 +128,80 @@ describe('parse cache', () => {
     },
     60_000,
   );
+
+  it.each(['example-fleet', 'example-fleet-cdktf', 'hostile', 'generated'])(
+    'changed-files mode on %s: unchanged files are read lazily, and the report is exactly an uncached changed-files scan',
+    async (name) => {
+      let root: string;
+      if (name === 'generated') {
+        root = path.join(tmp, `generated-${n++}`);
+        mkdirSync(root);
+        generate(root, 300, 7);
+      } else root = copyFixture(name);
+      const cacheDir = path.join(tmp, `cache-${n++}`);
+      await scan(root, cacheDir);
+      const all = (dir: string, rel = ''): string[] =>
+        readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? all(dir, `${rel}${e.name}/`) : [`${rel}${e.name}`]));
+      const editable = all(root).filter((p) => /\.(ya?ml|tf|hcl|sh|service|timer|network|cfg)$|Dockerfile|apt\.conf\.d/.test(p));
+      let opened = 0;
+      let lazy = 0;
+      for (let round = 0; round < 3; round++) {
+        // a few files edited (a comment appended), as a commit would; the same ones every run
+        const changed = editable.filter((_, i) => (i * 7 + round * 3) % Math.max(5, Math.floor(editable.length / 3)) === 0).slice(0, 4);
+        for (const p of changed) writeFileSync(path.join(root, p), `${readFileSync(path.join(root, p), 'utf8')}\n# edited in round ${round}\n`);
+        const cached = await scan(root, cacheDir, undefined, changed);
+        const fresh = await scan(root, undefined, undefined, changed);
+        expect(comparable(cached)).toEqual(comparable(fresh));
+        lazy += cached.cache!.lazy;
+        opened += cached.cache!.opened;
+      }
+      expect(lazy).toBeGreaterThan(0);
+      // documents nothing needed stayed undecoded (Kubernetes files: their facts were enough)
+      if (name === 'example-fleet' || name === 'generated') expect(opened).toBeLessThan(lazy);
+      const k8s = await expectStoredFacts(root, cacheDir);
+      if (name === 'example-fleet' || name === 'generated') expect(k8s).toBeGreaterThan(0);
+    },
+    120_000,
+  );
+
+  it('changed-files mode: a changed workload still sees the Services, budgets, autoscalers, mesh defaults, schedules and clusters of unchanged files', async () => {
+    const dep = (name: string, extra = '') =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: ${name}, namespace: shop }\nspec:\n  replicas: 4\n  template:\n    metadata:\n      labels: { app: ${name} }\n${extra}    spec:\n      containers: [{ name: ${name}, image: nginx, ports: [{ containerPort: 80 }] }]\n`;
+    const cron = (region: string) =>
+      `apiVersion: batch/v1\nkind: CronJob\nmetadata: { name: patch, namespace: ops }\nspec:\n  schedule: "0 3 * * *"\n  timeZone: UTC\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{ name: p, image: ubuntu, command: [sh, -c, "apt-get -y upgrade && reboot"] }]\n# ${region}\n`;
+    const secret = (name: string, region: string) =>
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: argocd\n  labels: { argocd.argoproj.io/secret-type: cluster }\nstringData: { name: ${name}, server: "https://${name}.${region}.eks.amazonaws.com" }\n`;
+    const root = writeTree({
+      'k8s/web.yaml': dep('web'),
+      'k8s/mesh.yaml': dep('mesh', '      annotations: { sidecar.istio.io/inject: "true" }\n'),
+      'k8s/front.yaml':
+        'apiVersion: v1\nkind: Service\nmetadata: { name: web, namespace: shop, annotations: { ignore.faultline.dev/FL999: "no such rule" } }\nspec: { selector: { app: web } }\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: { name: web, namespace: shop }\nspec: { maxUnavailable: 0, selector: { matchLabels: { app: web } } }\n---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: { name: web, namespace: shop }\nspec: { scaleTargetRef: { kind: Deployment, name: web }, minReplicas: 2 }\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: web, namespace: shop }\nspec: { defaultBackend: { service: { name: web } } }\n',
+      'istio/operator.yaml':
+        'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: { name: mesh }\nspec:\n  values:\n    global:\n      proxy:\n        resources: { limits: { cpu: 100m } }\n  meshConfig:\n    defaultConfig: { concurrency: 0, terminationDrainDuration: 45s }\n',
+      'regions/us1/cron.yaml': cron('us1'),
+      'regions/eu1/cron.yaml': cron('eu1'),
+      'regions/ap1/cron.yaml': cron('ap1'),
+      'argocd/clusters.yaml': [secret('a', 'us-east-1'), secret('b', 'eu-west-1')].join('---\n'),
+      'argocd/appset.yaml':
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: { name: apps, namespace: argocd }\nspec:\n  generators: [{ clusters: {} }]\n  template:\n    metadata: { name: 'apps-{{name}}' }\n    spec:\n      project: default\n      destination: { server: '{{server}}' }\n      syncPolicy: { automated: {} }\n",
+    });
+    const cacheDir = path.join(tmp, `cache-${n++}`);
+    await scan(root, cacheDir);
+    const changed = ['k8s/web.yaml', 'k8s/mesh.yaml', 'regions/us1/cron.yaml', 'argocd/appset.yaml'];
+    for (const p of changed) writeFileSync(path.join(root, p), `${readFileSync(path.join(root, p), 'utf8')}# edited\n`);
+    const cached = await scan(root, cacheDir, undefined, changed);
+    const fresh = await scan(root, undefined, undefined, changed);
+    expect(comparable(cached)).toEqual(comparable(fresh));
+    // the context really came from the unchanged files, which were never decoded
+    const related = cached.result.findings.flatMap((f) => f.related.map((r) => r.path));
+    for (const p of ['k8s/front.yaml', 'istio/operator.yaml', 'regions/eu1/cron.yaml']) expect(related).toContain(p);
+    expect(cached.result.findings.map((f) => f.ruleId)).toEqual(expect.arrayContaining(['FL401', 'FL623']));
+    // five unchanged files read lazily; only the two CronJob files are opened, for the `sh -c`
+    // scripts embedded in them (the node-image model replays shell documents from their trees)
+    expect(cached.cache!.lazy).toBe(5);
+    expect(cached.cache!.opened).toBe(2);
+    expect(await expectStoredFacts(root, cacheDir)).toBe(13);
+  });
 
   it('re-parses only the file that changed, and reports what the change did', async () => {
     const root = copyFixture('example-fleet');
@@ -299,8 +389,11 @@ describe('the parser salt', () => {
   it('covers everything a parse can run: the import closure of the parse side is all salted code', () => {
     // From the parse entry points (this thread, the workers, every scanner), follow relative imports:
     // each module reached must be one parserCodeHash hashes (engine/ top level, scanners/). The
-    // rule side (engine/facts, engine/schedule, engine.ts and the rules) may change freely.
-    const salted = (f: string) => path.dirname(f) === path.join(repo, 'engine') || f.startsWith(path.join(repo, 'scanners') + path.sep);
+    // rule side (the rest of engine/facts, engine/schedule, engine.ts and the rules) may change freely.
+    const salted = (f: string) =>
+      path.dirname(f) === path.join(repo, 'engine') ||
+      f.startsWith(path.join(repo, 'scanners') + path.sep) ||
+      STORED_FACTS.some((m) => f === path.join(repo, 'engine', 'facts', `${m}.ts`));
     const entries = ['engine/parse-session.ts', 'engine/parse-task.ts', 'cli/parse-worker.ts', 'scanners/index.ts'].map((f) => path.join(repo, f));
     const seen = new Set<string>();
     const offenders: string[] = [];
