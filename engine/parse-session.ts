@@ -63,7 +63,7 @@ export interface ParsedFiles {
 
 /** The facts stored with a cached document (read back by lazy reads). */
 function factsOf(doc: Document): unknown {
-  return doc.format === 'kubernetes' ? k8sFacts(doc as DocumentOf<'kubernetes'>) : null;
+  return doc.format === 'kubernetes' ? k8sFacts(doc as DocumentOf<'kubernetes'>, { stored: true }) : null;
 }
 
 /**

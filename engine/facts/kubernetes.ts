@@ -624,22 +624,27 @@ function copyValue(v: Value): Value {
   }
 }
 
-/** `v` cut to `shape` (a copy: facts hold no reference into the document). */
-export function prune(v: Value, shape: Shape): Value {
-  if (shape === true) return copyValue(v);
+/**
+ * `v` cut to `shape`. In memory the cut shares the document's subtrees and locations (only the
+ * maps and sequences it cuts are new); `copy` makes it a deep copy without offset maps, for the
+ * parse cache, where it must stand alone and stay small.
+ */
+export function prune(v: Value, shape: Shape, copy = false): Value {
+  if (shape === true) return copy ? copyValue(v) : v;
+  const loc = copy ? copyLoc : (l: Loc) => l;
   if (Array.isArray(shape)) {
-    if (v.kind !== 'seq') return copyValue(v);
+    if (v.kind !== 'seq') return copy ? copyValue(v) : v;
     const item = (shape as readonly [Shape])[0];
-    return { kind: 'seq', loc: copyLoc(v.loc), items: v.items.map((i) => prune(i, item)) };
+    return { kind: 'seq', loc: loc(v.loc), items: v.items.map((i) => prune(i, item, copy)) };
   }
-  if (v.kind !== 'map') return copyValue(v);
+  if (v.kind !== 'map') return copy ? copyValue(v) : v;
   const keys = shape as { readonly [key: string]: Shape };
   const entries: MapEntry[] = [];
   for (const e of v.entries) {
     const sub = Object.hasOwn(keys, e.key) ? keys[e.key] : undefined;
-    if (sub !== undefined) entries.push({ key: e.key, keyLoc: copyLoc(e.keyLoc), value: prune(e.value, sub) });
+    if (sub !== undefined) entries.push({ key: e.key, keyLoc: loc(e.keyLoc), value: prune(e.value, sub, copy) });
   }
-  return { kind: 'map', loc: copyLoc(v.loc), entries };
+  return { kind: 'map', loc: loc(v.loc), entries };
 }
 
 /** The label that makes a Secret an Argo CD cluster (`argocd.argoproj.io/secret-type: cluster`). */
@@ -684,12 +689,20 @@ export interface MeshValuesFacts {
   root: Value;
 }
 
-/**
- * The facts of a Kubernetes document. `cut: false` keeps every object, whole: what the consumers
- * read before facts, and the reference the facts tests compare the cut against. (So the cut only
- * ever drops; every condition a consumer applies stays in the consumer.)
- */
-export function k8sFacts(doc: DocumentOf<'kubernetes'>, cut = true): K8sFacts {
+export interface FactsOptions {
+  /**
+   * `false` keeps every object whole: what the consumers read before facts, and the reference the
+   * facts tests compare the cut against. (So the cut only ever drops; every condition a consumer
+   * applies stays in the consumer.)
+   */
+  cut?: boolean;
+  /** For the parse cache: a standalone deep copy, without offset maps (see `prune`). */
+  stored?: boolean;
+}
+
+/** The facts of a Kubernetes document. */
+export function k8sFacts(doc: DocumentOf<'kubernetes'>, { cut = true, stored = false }: FactsOptions = {}): K8sFacts {
+  const own = stored ? copyLoc : (l: Loc) => l;
   const objects: K8sObject[] = [];
   const waivers: AnnotationWaiver[] = [];
   for (const o of doc.model.objects) {
@@ -697,14 +710,17 @@ export function k8sFacts(doc: DocumentOf<'kubernetes'>, cut = true): K8sFacts {
       if (!isMap(ann)) continue;
       for (const e of ann.entries) {
         if (!e.key.startsWith(ANNOTATION_PREFIX)) continue;
-        const w: AnnotationWaiver = { rule: e.key.slice(ANNOTATION_PREFIX.length), loc: entrySpan(e), objectLoc: copyLoc(o.loc) };
+        const w: AnnotationWaiver = { rule: e.key.slice(ANNOTATION_PREFIX.length), loc: entrySpan(e), objectLoc: own(o.loc) };
         const text = str(e.value);
         if (text !== undefined) w.text = text;
         waivers.push(w);
       }
     }
-    const shape = cut ? shapeOf(o) : true;
-    const fact: K8sObject = { apiVersion: o.apiVersion, kind: o.kind, name: o.name, value: prune(o.value, shape) as MapValue, loc: copyLoc(o.loc) };
+    if (!cut && !stored) {
+      objects.push(o);
+      continue;
+    }
+    const fact: K8sObject = { apiVersion: o.apiVersion, kind: o.kind, name: o.name, value: prune(o.value, cut ? shapeOf(o) : true, stored) as MapValue, loc: own(o.loc) };
     if (o.namespace !== undefined) fact.namespace = o.namespace;
     if (o.listIndex !== undefined) fact.listIndex = o.listIndex;
     objects.push(fact);
@@ -712,7 +728,7 @@ export function k8sFacts(doc: DocumentOf<'kubernetes'>, cut = true): K8sFacts {
   return { file: doc.file, docId: doc.id, objects, waivers };
 }
 
-export function meshValuesFacts(doc: DocumentOf<'yaml'>, cut = true): MeshValuesFacts | undefined {
+export function meshValuesFacts(doc: DocumentOf<'yaml'>, { cut = true }: FactsOptions = {}): MeshValuesFacts | undefined {
   if (!HELM_VALUES.test(doc.file)) return undefined;
   const root = doc.model.root;
   if (!root || !get(root, 'global', 'proxy')) return undefined;
@@ -720,14 +736,15 @@ export function meshValuesFacts(doc: DocumentOf<'yaml'>, cut = true): MeshValues
 }
 
 const factsCache = new WeakMap<object, K8sFacts>();
-let cutFacts = true;
+/** Whether facts made from documents in memory are cut (see `kubernetesFacts`). */
+let cutInMemory = false;
 
 /**
- * For the facts oracle test only: `false` makes every consumer read whole objects, so a scan with
- * cut facts can be compared with one that reads everything.
+ * For the facts oracle tests only: `true` makes the facts of documents in memory cut too, so a
+ * scan on cut facts can be compared with one on whole objects.
  */
-export function setFactsCut(cut: boolean): void {
-  cutFacts = cut;
+export function setInMemoryFactsCut(cut: boolean): void {
+  cutInMemory = cut;
 }
 
 /** Facts read back from the parse cache for a document read lazily (so it is not opened for them). */
@@ -735,17 +752,21 @@ export function rememberKubernetesFacts(doc: DocumentOf<'kubernetes'>, facts: K8
   factsCache.set(doc, facts);
 }
 
-/** The facts of a Kubernetes document, extracted once. */
+/**
+ * The facts of a Kubernetes document, extracted once. A document read lazily from the parse cache
+ * brings its stored (cut) facts; for a document in memory, cutting would only allocate, so its
+ * facts are its objects, whole (the oracle tests hold the two to the same findings).
+ */
 export function kubernetesFacts(doc: DocumentOf<'kubernetes'>): K8sFacts {
   let f = factsCache.get(doc);
-  if (!f) factsCache.set(doc, (f = k8sFacts(doc, cutFacts)));
+  if (!f) factsCache.set(doc, (f = k8sFacts(doc, { cut: cutInMemory })));
   return f;
 }
 
 /** The facts of every Kubernetes document of the scan. */
 function scanFacts(scan: ScanModel): { docs: K8sFacts[]; values: MeshValuesFacts[] } {
   const docs = scan.ofFormat('kubernetes').map(kubernetesFacts);
-  const values = scan.ofFormat('yaml').flatMap((d) => meshValuesFacts(d, cutFacts) ?? []);
+  const values = scan.ofFormat('yaml').flatMap((d) => meshValuesFacts(d, { cut: cutInMemory }) ?? []);
   return { docs, values };
 }
 

@@ -14,7 +14,7 @@ import v8 from 'node:v8';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { k8sFacts, meshValuesFacts, setFactsCut, workloadModelOf, type K8sFacts, type MeshValuesFacts, type WorkloadModel } from '../../engine/facts/kubernetes.js';
+import { k8sFacts, meshValuesFacts, setInMemoryFactsCut, workloadModelOf, type K8sFacts, type MeshValuesFacts, type WorkloadModel } from '../../engine/facts/kubernetes.js';
 import { get, type Value } from '../../engine/model.js';
 import type { ScanModel } from '../../engine/scan-model.js';
 import { scanFiles } from '../helpers/scan.js';
@@ -32,8 +32,8 @@ function configFiles(dir: string, out: Record<string, string> = {}, rel = ''): R
 
 function factsOf(scan: ScanModel, cut: boolean): { docs: K8sFacts[]; values: MeshValuesFacts[] } {
   return {
-    docs: scan.ofFormat('kubernetes').map((d) => k8sFacts(d, cut)),
-    values: scan.ofFormat('yaml').flatMap((d) => meshValuesFacts(d, cut) ?? []),
+    docs: scan.ofFormat('kubernetes').map((d) => k8sFacts(d, { cut })),
+    values: scan.ofFormat('yaml').flatMap((d) => meshValuesFacts(d, { cut }) ?? []),
   };
 }
 
@@ -261,19 +261,19 @@ const file = fc.tuple(fc.array(object, { minLength: 1, maxLength: 4 }), fc.boole
 });
 const helmValues = fc.record({ global: fc.record({ proxy: fc.record({ resources: maybe(fc.record({ limits: fc.record({ cpu }) })), image: fc.constant('proxyv2') }) }), meshConfig: maybe(fc.record({ defaultConfig: fc.record({ concurrency: intish }) })) });
 
-/** Findings, diagnostics and schedule windows of a scan, with facts cut (the default) or whole. */
-async function outcome(files: Record<string, string>, cut = true): Promise<string> {
-  setFactsCut(cut);
+/** Findings, diagnostics and schedule windows of a scan, with the facts of documents in memory cut or whole (the default). */
+async function outcome(files: Record<string, string>, cut: boolean): Promise<string> {
+  setInMemoryFactsCut(cut);
   try {
     const { result } = await scanFiles(files);
     return JSON.stringify({ findings: result.findings, diagnostics: result.diagnostics, schedules: result.schedules });
   } finally {
-    setFactsCut(true);
+    setInMemoryFactsCut(false);
   }
 }
 
 describe('kubernetes facts', () => {
-  it('are copies of the document: no shared objects, and much smaller than the document', async () => {
+  it('as stored, are copies of the document: no shared objects, and much smaller than the document', async () => {
     const { model } = await scanFiles({
       'k8s/app.yaml': [
         'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: shop, annotations: { a: b } }\nspec:\n  replicas: 3\n  template:\n    metadata: { labels: { app: web } }\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          env: [{ name: A, value: "1" }, { name: B, value: "2" }, { name: C, value: "3" }]\n          volumeMounts: [{ name: v, mountPath: /data }]\n          readinessProbe: { httpGet: { path: /healthz, port: 80 }, periodSeconds: 5 }\n          lifecycle: { preStop: { exec: { command: [sleep, "10"] } } }\n      volumes: [{ name: v, emptyDir: {} }]\n',
@@ -281,9 +281,11 @@ describe('kubernetes facts', () => {
       ].join('---\n'),
     });
     const [doc, other] = model.ofFormat('kubernetes');
-    const facts = k8sFacts(doc);
+    // as stored with the parse: a deep copy (in memory the cut may share the document's leaves)
+    const facts = k8sFacts(doc, { stored: true });
     const inDoc = objects(doc);
     for (const o of objects(facts)) expect(inDoc.has(o)).toBe(false);
+    expect(JSON.stringify(facts)).toBe(JSON.stringify(k8sFacts(doc), (k, v) => (k === 'map' ? undefined : v)));
     // of the ConfigMap (not a kind the models read) only the header is kept
     expect(k8sFacts(other).objects.map((o) => [`${o.kind}/${o.name}`, o.value.entries])).toEqual([['ConfigMap/app-config', []]]);
     // of the Deployment, env, probes, mounts and volumes are cut
@@ -320,7 +322,7 @@ describe('kubernetes facts', () => {
     for (const seed of [11, 12]) {
       fc.sample(file, { seed, numRuns: 300 }).forEach((text, i) => (files[`regions/${['us1', 'eu1', 'ap1'][i % 3]}/gen-${seed}/obj-${i}.yaml`] = text));
     }
-    const cut = await outcome(files);
+    const cut = await outcome(files, true);
     expect(cut).toBe(await outcome(files, false));
     // the generated objects reach every consumer of the facts
     const ids = new Set((JSON.parse(cut) as { findings: { ruleId: string; suppression?: unknown }[] }).findings.map((f) => f.ruleId));
@@ -339,7 +341,7 @@ describe('kubernetes facts', () => {
       { 'img/node.pkr.hcl': image, 'k8s/cni.yaml': 'apiVersion: operator.tigera.io/v1\nkind: Installation\nmetadata:\n  name: default\n' },
     ];
     for (const files of sets) {
-      const cut = await outcome(files);
+      const cut = await outcome(files, true);
       expect(cut).toMatch(/"ruleId":"FL301"/);
       expect(cut).toBe(await outcome(files, false));
     }
