@@ -53,7 +53,8 @@ export const CACHE_FORMAT = 3;
  * Record: magic (4), key (32, raw SHA-256), payload length (u32 LE), MAC (32), payload. The
  * payload is a summary's length (u32 LE), the summary (`CachedSummary`, v8-serialised) and the
  * body (the `CachedParse`, v8-serialised): a full read skips the summary, a lazy read (`getLazy`)
- * decodes only the summary and keeps the body's bytes for when a document is first opened.
+ * decodes only the summary, and reads the record again (through the same descriptor, with its MAC
+ * checked again) when a document is first opened.
  */
 const MAGIC = Buffer.from(`FLR${CACHE_FORMAT}`, 'latin1');
 const KEY_BYTES = 32;
@@ -87,9 +88,10 @@ export interface CachedSummary {
   deps: [string, string][];
 }
 
-/** A lazily read entry: the summary, and the body's bytes (`v8.deserialize` gives the CachedParse). */
+/** A lazily read entry: the summary, and how to read the body (`v8.deserialize` of it gives the CachedParse). */
 export interface LazyParse extends CachedSummary {
-  body: Buffer;
+  /** The body's bytes, read again from the pack and authenticated again; throws if they no longer are. */
+  body(): Buffer;
 }
 
 export interface CacheStats {
@@ -312,6 +314,8 @@ export class ParseCache {
   /** key (hex) → its newest record; read from the pack on first use. */
   private index: Map<string, Slot> | undefined;
   private fd: number | undefined;
+  /** Records were handed out by `getLazy`: keep the descriptor they will be read through. */
+  private lazyReads = false;
   /** Bytes of the pack, and bytes of records superseded by a later one with the same key. */
   private size = 0;
   private superseded = 0;
@@ -450,9 +454,10 @@ export class ParseCache {
   }
 
   /**
-   * The cached parse for a key, read lazily: only its summary is decoded; the body's bytes are
-   * copied out for `v8.deserialize` when a document is first opened (they are as authentic as
-   * the summary: one MAC covers both).
+   * The cached parse for a key, read lazily: only its summary is decoded; `body()` reads the
+   * record again when a document is first opened. The pack's descriptor then stays open until
+   * `release()`, so those reads see the same file even if another scan compacts the pack (which
+   * writes a new file and renames it over the old one), and their MAC is checked again.
    */
   getLazy(key: string, validDeps: (deps: [string, string][]) => boolean): LazyParse | undefined {
     const payload = this.payloadOf(key);
@@ -470,7 +475,24 @@ export class ParseCache {
       return undefined;
     }
     this.stats.hits++;
-    return { ...summary, body: Buffer.from(payload.subarray(bodyAt)) };
+    this.lazyReads = true;
+    return { ...summary, body: () => this.rereadBody(key, bodyAt) };
+  }
+
+  /**
+   * A lazily read record's body, read once more (one pread, not through the window) and
+   * authenticated again. The record is looked up again: this scan's own compaction may have moved it.
+   */
+  private rereadBody(key: string, bodyAt: number): Buffer {
+    this.flush();
+    const slot = this.load().get(key);
+    if (!slot) throw new Error('parse cache: a record read lazily is gone');
+    const fd = (this.fd ??= openPack(this.packFile, 'read'));
+    const rec = Buffer.allocUnsafe(MAC_BYTES + slot.length);
+    if (fs.readSync(fd, rec, 0, rec.length, slot.payload - MAC_BYTES) !== rec.length) throw new Error('parse cache: a record read lazily could not be read again');
+    const payload = rec.subarray(MAC_BYTES);
+    if (!timingSafeEqual(rec.subarray(0, MAC_BYTES), this.mac(key, payload))) throw new Error('parse cache: a record read lazily failed authentication when read again');
+    return payload.subarray(bodyAt);
   }
 
   /** The authentic payload of a key's newest record (valid until the next read), or undefined (a miss). */
@@ -647,8 +669,14 @@ export class ParseCache {
     }
   }
 
-  /** Append what is pending and release the pack's file descriptor. */
+  /** Write what is pending; close the pack unless records read lazily may still be opened (see `release`). */
   close(): void {
+    this.flush();
+    if (!this.lazyReads) this.release();
+  }
+
+  /** Close the pack for good (the end of the scan). */
+  release(): void {
     this.flush();
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;

@@ -488,6 +488,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     failOn: opts.failOn,
     ...(schedules.length ? { schedules: schedules.sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line)) } : {}),
   };
+  cache?.release();
   return { result, model, timings: { phases, rules: ruleTimes, heapMB }, ...(cache ? { cache: cache.stats } : {}) };
 }
 

@@ -66,42 +66,54 @@ function factsOf(doc: Document): unknown {
   return doc.format === 'kubernetes' ? k8sFacts(doc as DocumentOf<'kubernetes'>, { stored: true }) : null;
 }
 
+/** The decoder of each lazily read document's entry, until it is decoded. */
+const openers = new WeakMap<object, () => void>();
+
 /**
- * Documents from a lazily read entry: each is its header (id, file, format, loc, origin) with the
- * body fields as accessors that decode the whole entry's body on first use and then become plain
- * properties. A reader that needs only headers and facts never pays for the rest; any other reader
+ * The prototype of lazily read documents: the body fields as accessors that decode the entry, which
+ * then gives each of its documents the fields as plain own properties (shadowing these). Accessors
+ * on a shared prototype, not on each document, keep the documents ordinary fast objects.
+ */
+const LAZY_DOCUMENT: object = Object.create(
+  Object.prototype,
+  Object.fromEntries(
+    BODY_FIELDS.map((k) => [
+      k,
+      {
+        get(this: Record<string, unknown>) {
+          openers.get(this)?.();
+          return Object.hasOwn(this, k) ? this[k] : undefined;
+        },
+        set(this: Record<string, unknown>, v: unknown) {
+          openers.get(this)?.();
+          Object.defineProperty(this, k, { value: v, writable: true, enumerable: true, configurable: true });
+        },
+      },
+    ]),
+  ),
+);
+
+/**
+ * Documents from a lazily read entry: each is its header (id, file, format, loc, origin); the rest
+ * (model, text, offset map) is decoded from the cache, for the whole entry, the first time anything
+ * reads it. A reader that needs only headers and facts never pays for the rest; any other reader
  * gets exactly what an eager read would have given.
  */
 function lazyDocuments(hit: LazyParse, stats: CacheStats): Document[] {
   stats.lazy++;
-  const docs = hit.headers.map((h) => ({ ...h }) as Document);
-  let opened = false;
+  const docs = hit.headers.map((h) => Object.assign(Object.create(LAZY_DOCUMENT) as object, h) as Document);
+  const read = hit.body;
   const open = () => {
-    if (opened) return;
-    opened = true;
+    if (!openers.has(docs[0])) return;
+    for (const d of docs) openers.delete(d);
     stats.opened++;
-    const entry = v8.deserialize(hit.body) as CachedParse;
+    const entry = v8.deserialize(read()) as CachedParse;
     if (entry?.documents?.length !== docs.length) throw new Error(`cached entry for ${docs[0]?.file} does not match its summary`);
     entry.documents.forEach((full, i) => {
-      for (const k of BODY_FIELDS) Object.defineProperty(docs[i], k, { value: full[k], writable: true, enumerable: true, configurable: true });
+      for (const k of BODY_FIELDS) if (Object.hasOwn(full, k)) Object.defineProperty(docs[i], k, { value: full[k], writable: true, enumerable: true, configurable: true });
     });
   };
-  for (const d of docs) {
-    for (const k of BODY_FIELDS) {
-      Object.defineProperty(d, k, {
-        get() {
-          open();
-          return (d as unknown as Record<string, unknown>)[k];
-        },
-        set(v: unknown) {
-          open();
-          (d as unknown as Record<string, unknown>)[k] = v;
-        },
-        enumerable: true,
-        configurable: true,
-      });
-    }
-  }
+  for (const d of docs) openers.set(d, open);
   hit.facts.forEach((f, i) => {
     if (f && docs[i].format === 'kubernetes') rememberKubernetesFacts(docs[i] as DocumentOf<'kubernetes'>, f as K8sFacts);
   });
