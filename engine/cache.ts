@@ -487,7 +487,7 @@ export class ParseCache {
     this.flush();
     const slot = this.load().get(key);
     if (!slot) throw new Error('parse cache: a record read lazily is gone');
-    const fd = (this.fd ??= openPack(this.packFile, 'read'));
+    const fd = (this.fd ??= openPack(this.packFile, this.writable ? 'append' : 'read'));
     const rec = Buffer.allocUnsafe(MAC_BYTES + slot.length);
     if (fs.readSync(fd, rec, 0, rec.length, slot.payload - MAC_BYTES) !== rec.length) throw new Error('parse cache: a record read lazily could not be read again');
     const payload = rec.subarray(MAC_BYTES);

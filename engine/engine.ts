@@ -451,8 +451,10 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     if (f.suppression) suppressed++;
     else bySeverity[f.severity]++;
   }
+  // changed-files mode reports the changed files' diagnostics, and every internal error: a rule that
+  // failed on an unchanged file may have missed a finding on a changed one
   const reportedDiagnostics: ReportedDiagnostic[] = diagnostics
-    .filter((d) => !opts.reportPaths || opts.reportPaths.has(d.file))
+    .filter((d) => !opts.reportPaths || opts.reportPaths.has(d.file) || d.code === 'internal-error')
     .map((d) => {
       const f = d.loc ? files.get(d.loc.file) : undefined;
       return {

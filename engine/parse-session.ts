@@ -103,15 +103,22 @@ function lazyDocuments(hit: LazyParse, stats: CacheStats): Document[] {
   stats.lazy++;
   const docs = hit.headers.map((h) => Object.assign(Object.create(LAZY_DOCUMENT) as object, h) as Document);
   const read = hit.body;
+  // a failed read fails every later access the same way (never an empty document)
+  let failed: Error | undefined;
   const open = () => {
-    if (!openers.has(docs[0])) return;
+    if (failed) throw failed;
+    try {
+      const entry = v8.deserialize(read()) as CachedParse;
+      if (entry?.documents?.length !== docs.length) throw new Error(`cached entry for ${docs[0]?.file} does not match its summary`);
+      entry.documents.forEach((full, i) => {
+        for (const k of BODY_FIELDS) if (Object.hasOwn(full, k)) Object.defineProperty(docs[i], k, { value: full[k], writable: true, enumerable: true, configurable: true });
+      });
+    } catch (e) {
+      failed = e instanceof Error ? e : new Error(String(e));
+      throw failed;
+    }
     for (const d of docs) openers.delete(d);
     stats.opened++;
-    const entry = v8.deserialize(read()) as CachedParse;
-    if (entry?.documents?.length !== docs.length) throw new Error(`cached entry for ${docs[0]?.file} does not match its summary`);
-    entry.documents.forEach((full, i) => {
-      for (const k of BODY_FIELDS) if (Object.hasOwn(full, k)) Object.defineProperty(docs[i], k, { value: full[k], writable: true, enumerable: true, configurable: true });
-    });
   };
   for (const d of docs) openers.set(d, open);
   hit.facts.forEach((f, i) => {

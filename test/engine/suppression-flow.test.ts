@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { active, scanFiles, where } from '../helpers/scan.js';
+import { defineRule, type Rule } from '../../engine/rule-api.js';
 
 const CLOUD = '#cloud-config\npackage_upgrade: true\n';
 
@@ -100,5 +101,16 @@ describe('suppressions through the whole pipeline', () => {
     const files = { 'a/user-data': CLOUD, 'b/user-data': CLOUD };
     const { result } = await scanFiles(files, { reportPaths: ['b/user-data'] });
     expect(result.findings.map((f) => f.location.path)).toEqual(['b/user-data']);
+  });
+
+  it('changed-files mode still reports an internal error on an unchanged file (a finding on a changed one may be missing)', async () => {
+    const crash = defineRule({
+      meta: { id: 'T002', name: 'crash', title: 'crash', family: 'auto-update', severity: 'info', description: '', rationale: '', remediation: '', formats: ['cloud-config'], scope: 'document', messages: { m: 'm' }, optionsSchema: {}, defaultOptions: {}, docs: '' },
+      checkDocument(doc) {
+        if (doc.file.startsWith('a/')) throw new Error('boom');
+      },
+    });
+    const { result } = await scanFiles({ 'a/user-data': CLOUD, 'b/user-data': CLOUD }, { reportPaths: ['b/user-data'], rules: [crash as unknown as Rule<Record<string, unknown>>] });
+    expect(result.diagnostics.map((d) => `${d.code} ${d.path}`)).toEqual(['internal-error a/user-data']);
   });
 });
