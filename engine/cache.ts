@@ -250,30 +250,27 @@ function openPack(file: string, mode: 'read' | 'append'): number {
   return fd;
 }
 
+/** Documents (or their headers) with an id, a file and a format, and the deps list, as written. */
+function looksLikeParts(docs: unknown, diagnostics: unknown, deps: unknown): boolean {
+  return (
+    Array.isArray(docs) &&
+    Array.isArray(diagnostics) &&
+    Array.isArray(deps) &&
+    docs.every((d: Partial<Document>) => !!d && typeof d === 'object' && typeof d.id === 'string' && typeof d.file === 'string' && typeof d.format === 'string') &&
+    deps.every((d) => Array.isArray(d) && typeof d[0] === 'string' && typeof d[1] === 'string')
+  );
+}
+
 function looksLikeEntry(x: unknown): x is CachedParse {
   if (!x || typeof x !== 'object') return false;
   const e = x as Partial<CachedParse>;
-  return (
-    Array.isArray(e.documents) &&
-    Array.isArray(e.diagnostics) &&
-    Array.isArray(e.deps) &&
-    e.documents.every((d) => !!d && typeof d === 'object' && typeof d.id === 'string' && typeof d.file === 'string' && typeof d.format === 'string') &&
-    e.deps.every((d) => Array.isArray(d) && typeof d[0] === 'string' && typeof d[1] === 'string')
-  );
+  return looksLikeParts(e.documents, e.diagnostics, e.deps);
 }
 
 function looksLikeSummary(x: unknown): x is CachedSummary {
   if (!x || typeof x !== 'object') return false;
   const e = x as Partial<CachedSummary>;
-  return (
-    Array.isArray(e.headers) &&
-    Array.isArray(e.facts) &&
-    e.facts.length === e.headers.length &&
-    Array.isArray(e.diagnostics) &&
-    Array.isArray(e.deps) &&
-    e.headers.every((d) => !!d && typeof d === 'object' && typeof d.id === 'string' && typeof d.file === 'string' && typeof d.format === 'string') &&
-    e.deps.every((d) => Array.isArray(d) && typeof d[0] === 'string' && typeof d[1] === 'string')
-  );
+  return Array.isArray(e.facts) && Array.isArray(e.headers) && e.facts.length === e.headers.length && looksLikeParts(e.headers, e.diagnostics, e.deps);
 }
 
 /** The summary of an entry: headers (documents without their body fields), facts, diagnostics, deps. */
@@ -436,21 +433,7 @@ export class ParseCache {
 
   /** The cached parse for a key, if present and authentic; `validDeps` checks the recorded dependencies. */
   get(key: string, validDeps: (deps: [string, string][]) => boolean): CachedParse | undefined {
-    const payload = this.payloadOf(key);
-    if (!payload) return undefined;
-    let entry: unknown;
-    try {
-      entry = v8.deserialize(payload.subarray(4 + payload.readUInt32LE(0)));
-    } catch {
-      return this.reject('an entry could not be decoded');
-    }
-    if (!looksLikeEntry(entry)) return this.reject('an entry had an unexpected shape');
-    if (!validDeps(entry.deps)) {
-      this.stats.misses++;
-      return undefined;
-    }
-    this.stats.hits++;
-    return entry;
+    return this.decoded(key, validDeps, 'body', looksLikeEntry)?.value;
   }
 
   /**
@@ -460,23 +443,38 @@ export class ParseCache {
    * writes a new file and renames it over the old one), and their MAC is checked again.
    */
   getLazy(key: string, validDeps: (deps: [string, string][]) => boolean): LazyParse | undefined {
+    const hit = this.decoded(key, validDeps, 'summary', looksLikeSummary);
+    if (!hit) return undefined;
+    this.lazyReads = true;
+    return { ...hit.value, body: () => this.rereadBody(key, hit.bodyAt) };
+  }
+
+  /**
+   * One part of a key's authentic payload, decoded, of the expected shape and with its recorded
+   * dependencies unchanged: a hit; anything else is counted as a miss.
+   */
+  private decoded<T extends { deps: [string, string][] }>(
+    key: string,
+    validDeps: (deps: [string, string][]) => boolean,
+    part: 'summary' | 'body',
+    shaped: (x: unknown) => x is T,
+  ): { value: T; bodyAt: number } | undefined {
     const payload = this.payloadOf(key);
     if (!payload) return undefined;
-    let summary: unknown;
     const bodyAt = 4 + payload.readUInt32LE(0);
+    let value: unknown;
     try {
-      summary = v8.deserialize(payload.subarray(4, bodyAt));
+      value = v8.deserialize(part === 'body' ? payload.subarray(bodyAt) : payload.subarray(4, bodyAt));
     } catch {
       return this.reject('an entry could not be decoded');
     }
-    if (!looksLikeSummary(summary)) return this.reject('an entry had an unexpected shape');
-    if (!validDeps(summary.deps)) {
+    if (!shaped(value)) return this.reject('an entry had an unexpected shape');
+    if (!validDeps(value.deps)) {
       this.stats.misses++;
       return undefined;
     }
     this.stats.hits++;
-    this.lazyReads = true;
-    return { ...summary, body: () => this.rereadBody(key, bodyAt) };
+    return { value, bodyAt };
   }
 
   /**
