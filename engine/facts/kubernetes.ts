@@ -14,11 +14,12 @@
  * Honesty: values written as templates (`{{ }}`) are unknown (undefined), never guessed. When a
  * namespace is not written, objects in the same directory are taken to share it (Helm charts).
  *
- * The model never reads a document's whole value tree. Each Kubernetes document is first reduced
- * to its *facts* (`k8sFacts`): the objects of the kinds the model joins, each cut down to the
- * fields it reads (`SHAPES`), as plain data with no reference into the document. The join and the
- * rules read only those, so the facts can be cached beside the parse and a changed-files scan can
- * rebuild the model without loading unchanged files' documents (docs/performance.md).
+ * The model, and every other reader of Kubernetes objects, reads a document only through its
+ * *facts* (`kubernetesFacts`): its objects, each cut to the fields its readers use (`SHAPES`).
+ * The cut facts are stored with the parse, so a changed-files scan rebuilds the model without
+ * decoding unchanged files' documents; for a document already in memory the facts are its objects
+ * whole (cutting would only allocate), and the oracle tests hold both to the same findings
+ * (docs/decisions.md, docs/performance.md).
  *
  * Everything is computed once per scan and cached.
  */
