@@ -238,6 +238,12 @@ function notPlain(p: string, kind: 'directory' | 'file'): string | undefined {
   return ok ? undefined : `cache not used: ${p} is not a plain ${kind}${st.isSymbolicLink() ? ' (a symbolic link)' : ''}`;
 }
 
+/** `length` bytes of `fd` at `at` in a buffer of their own, or undefined if the file is shorter. */
+function readExactly(fd: number, at: number, length: number): Buffer | undefined {
+  const rec = Buffer.allocUnsafe(length);
+  return fs.readSync(fd, rec, 0, length, at) === length ? rec : undefined;
+}
+
 /** Open the pack without following a link, and only if it is a regular file. */
 function openPack(file: string, mode: 'read' | 'append'): number {
   const c = fs.constants;
@@ -482,14 +488,11 @@ export class ParseCache {
    * authenticated again. The record is looked up again: this scan's own compaction may have moved it.
    */
   private rereadBody(key: string, bodyAt: number): Buffer {
-    this.flush();
     const slot = this.load().get(key);
     if (!slot) throw new Error('parse cache: a record read lazily is gone');
-    const fd = (this.fd ??= openPack(this.packFile, this.writable ? 'append' : 'read'));
-    const rec = Buffer.allocUnsafe(MAC_BYTES + slot.length);
-    if (fs.readSync(fd, rec, 0, rec.length, slot.payload - MAC_BYTES) !== rec.length) throw new Error('parse cache: a record read lazily could not be read again');
-    const payload = rec.subarray(MAC_BYTES);
-    if (!timingSafeEqual(rec.subarray(0, MAC_BYTES), this.mac(key, payload))) throw new Error('parse cache: a record read lazily failed authentication when read again');
+    const payload = this.authentic(key, slot, false);
+    if (payload === 'unreadable') throw new Error('parse cache: a record read lazily could not be read again');
+    if (payload === 'forged') throw new Error('parse cache: a record read lazily failed authentication when read again');
     return payload.subarray(bodyAt);
   }
 
@@ -502,39 +505,46 @@ export class ParseCache {
       this.stats.misses++;
       return undefined;
     }
-    let mac: Buffer;
-    let payload: Buffer;
+    let payload: Buffer | 'unreadable' | 'forged';
     try {
-      // the MAC sits right before the payload: one read for both
-      const rec = this.readRange(slot.payload - MAC_BYTES, MAC_BYTES + slot.length);
-      if (!rec) return this.reject('an entry could not be read');
-      mac = rec.subarray(0, MAC_BYTES);
-      payload = rec.subarray(MAC_BYTES);
+      payload = this.authentic(key, slot, true);
     } catch {
-      return this.reject('an entry could not be read');
+      payload = 'unreadable';
     }
-    if (!timingSafeEqual(mac, this.mac(key, payload))) return this.reject('an entry failed authentication (foreign or corrupt)');
+    if (payload === 'unreadable') return this.reject('an entry could not be read');
+    if (payload === 'forged') return this.reject('an entry failed authentication (foreign or corrupt)');
     if (payload.length < 4 || 4 + payload.readUInt32LE(0) > payload.length) return this.reject('an entry could not be decoded');
     return payload;
   }
 
   /**
-   * `length` bytes of the pack from `at`. A warm scan asks for records in about the order they
-   * were written, so reads go through a 1 MiB window: a hundred reads instead of one per record.
-   * The bytes returned are only valid until the next call.
+   * A record's payload with its MAC checked, read through the window (valid until the next read)
+   * or with a read of its own; 'unreadable' or 'forged' when it cannot be had.
    */
-  private readRange(at: number, length: number): Buffer | undefined {
+  private authentic(key: string, slot: Slot, throughWindow: boolean): Buffer | 'unreadable' | 'forged' {
+    // the MAC sits right before the payload: one read for both
+    const rec = this.readRange(slot.payload - MAC_BYTES, MAC_BYTES + slot.length, throughWindow);
+    if (!rec) return 'unreadable';
+    const payload = rec.subarray(MAC_BYTES);
+    return timingSafeEqual(rec.subarray(0, MAC_BYTES), this.mac(key, payload)) ? payload : 'forged';
+  }
+
+  /**
+   * `length` bytes of the pack from `at`. A warm scan asks for records in about the order they
+   * were written, so reads go through a 1 MiB window: a hundred reads instead of one per record;
+   * those bytes are only valid until the next call. A lazily read record is re-read out of order,
+   * with a read of its own (`throughWindow` false), which leaves the window alone.
+   */
+  private readRange(at: number, length: number, throughWindow = true): Buffer | undefined {
     this.flush();
-    return this.windowed((this.fd ??= openPack(this.packFile, this.writable ? 'append' : 'read')), at, length);
+    const fd = (this.fd ??= openPack(this.packFile, this.writable ? 'append' : 'read'));
+    return throughWindow ? this.windowed(fd, at, length) : readExactly(fd, at, length);
   }
 
   /** `length` bytes of the pack at `at` through `fd`, from the window when it holds them. */
   private windowed(fd: number, at: number, length: number): Buffer | undefined {
     if (at >= this.windowAt && at + length <= this.windowAt + this.windowLen) return this.window.subarray(at - this.windowAt, at - this.windowAt + length);
-    if (length > READ_WINDOW) {
-      const rec = Buffer.allocUnsafe(length);
-      return fs.readSync(fd, rec, 0, length, at) === length ? rec : undefined;
-    }
+    if (length > READ_WINDOW) return readExactly(fd, at, length);
     if (this.window.length < READ_WINDOW) this.window = Buffer.allocUnsafe(READ_WINDOW);
     this.windowAt = at;
     this.windowLen = fs.readSync(fd, this.window, 0, READ_WINDOW, at);

@@ -332,7 +332,8 @@ export class ParseSession {
         this.files.set(wf.path, read.file);
         scanned++;
         const key = cache?.keyOf(wf.path, read.file.text);
-        if (key && po.lazy?.(wf.path)) {
+        const lazily = po.lazy?.(wf.path) ?? false;
+        if (key && lazily) {
           const lazy = cache!.getLazy(key, this.depsStillMatch);
           if (lazy) {
             slot.documents.push(...lazyDocuments(lazy, cache!.stats));
@@ -341,7 +342,8 @@ export class ParseSession {
             continue;
           }
         }
-        const hit = key && !po.lazy?.(wf.path) ? cache!.get(key, this.depsStillMatch) : undefined;
+        // a lazy miss is a miss: the entry is not looked up a second time
+        const hit = key && !lazily ? cache!.get(key, this.depsStillMatch) : undefined;
         if (hit) {
           slot.documents.push(...hit.documents);
           slot.diagnostics.push(...hit.diagnostics);
