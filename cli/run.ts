@@ -9,6 +9,7 @@ import { ConfigError, findConfig, loadConfig } from '../engine/config-load.js';
 import { defaultConfig, type FaultlineConfig } from '../engine/config.js';
 import { runScan } from '../engine/engine.js';
 import type { CacheStats } from '../engine/cache.js';
+import type { FactsOnlyStats } from '../engine/parse-session.js';
 import { failsThreshold } from '../engine/finding.js';
 import { loadBaseline, makeBaseline, writeBaseline, type Baseline } from '../engine/baseline.js';
 import { configureRules, findRule, metaRuleSettings, validateCatalog } from '../engine/rule-config.js';
@@ -279,7 +280,7 @@ export async function scanRoot(
   }
   const changed = values.changed ? new Set(targets.map((t) => toPosix(path.relative(root, t)))) : undefined;
   const cacheDir = values['cache-dir'] ? path.resolve(cwd, values['cache-dir']) : values.cache ? path.join(root, '.faultline-cache') : undefined;
-  const { result, timings, cache } = await runScan({
+  const { result, timings, cache, factsOnly } = await runScan({
     root,
     targets: changed ? [root] : scanTargets,
     config,
@@ -296,7 +297,7 @@ export async function scanRoot(
     onProgress: progress,
   });
   // ESLint's TIMING=1 convention: where the time went, on stderr, so outputs stay clean.
-  if (io.env.FAULTLINE_TIMING) io.stderr.write(formatTimings(timings, Number(io.env.FAULTLINE_TIMING) || 10, cache));
+  if (io.env.FAULTLINE_TIMING) io.stderr.write(formatTimings(timings, Number(io.env.FAULTLINE_TIMING) || 10, cache, factsOnly));
   return { result, config, failOn };
 }
 
@@ -306,7 +307,12 @@ function jobsOf(v: string | undefined): number {
   return Number(v);
 }
 
-function formatTimings(t: { phases: Record<string, number>; rules: Record<string, number>; heapMB?: Record<string, number> }, top: number, cache?: CacheStats): string {
+function formatTimings(
+  t: { phases: Record<string, number>; rules: Record<string, number>; heapMB?: Record<string, number> },
+  top: number,
+  cache?: CacheStats,
+  factsOnly?: FactsOnlyStats,
+): string {
   const rows = (o: Record<string, number>, heap?: Record<string, number>) =>
     Object.entries(o).map(([k, v]) => `  ${k.padEnd(22)} ${v.toFixed(1).padStart(9)} ms${heap?.[k] !== undefined ? `   heap ${heap[k].toFixed(0).padStart(5)} MB` : ''}`);
   const rules = Object.fromEntries(Object.entries(t.rules).sort((a, b) => b[1] - a[1]).slice(0, top));
@@ -315,7 +321,8 @@ function formatTimings(t: { phases: Record<string, number>; rules: Record<string
         `parse cache ${cache.dir}: ${cache.hits} hits, ${cache.misses} misses, ${cache.written} written, ${cache.pruned} pruned${cache.lazy ? `; ${cache.lazy} hits read lazily, ${cache.opened} of them opened` : ''}${cache.note ? ` (${cache.note})` : ''}`,
       ]
     : [];
-  return ['phase timings:', ...rows(t.phases, t.heapMB), `slowest rules (top ${top}):`, ...rows(rules), ...c, ''].join('\n');
+  const w = factsOnly ? [`parse workers: ${factsOnly.files} files returned as facts only, ${factsOnly.reparsed} of them parsed again here`] : [];
+  return ['phase timings:', ...rows(t.phases, t.heapMB), `slowest rules (top ${top}):`, ...rows(rules), ...c, ...w, ''].join('\n');
 }
 
 function emptyResult(root: string, failOn: Severity | 'never', rules: ScanResult['rules']): ScanResult {

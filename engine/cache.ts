@@ -439,48 +439,63 @@ export class ParseCache {
 
   /** The cached parse for a key, if present and authentic; `validDeps` checks the recorded dependencies. */
   get(key: string, validDeps: (deps: [string, string][]) => boolean): CachedParse | undefined {
-    return this.decoded(key, validDeps, 'body', looksLikeEntry)?.value;
+    return this.decoded(key, validDeps)?.entry;
   }
 
   /**
-   * The cached parse for a key, read lazily: only its summary is decoded; `body()` reads the
-   * record again when a document is first opened. The pack's descriptor then stays open until
-   * `release()`, so those reads see the same file even if another scan compacts the pack (which
-   * writes a new file and renames it over the old one), and their MAC is checked again.
+   * The cached parse for a key, read lazily when `lazyIf` says so of its documents' headers: then
+   * only its summary is decoded, and `body()` reads the record again when a document is first
+   * opened. The pack's descriptor then stays open until `release()`, so those reads see the same
+   * file even if another scan compacts the pack (which writes a new file and renames it over the
+   * old one), and their MAC is checked again. Otherwise the entry is decoded whole, from the bytes
+   * just read and authenticated.
    */
-  getLazy(key: string, validDeps: (deps: [string, string][]) => boolean): LazyParse | undefined {
-    const hit = this.decoded(key, validDeps, 'summary', looksLikeSummary);
-    if (!hit) return undefined;
-    this.lazyReads = true;
-    return { ...hit.value, body: () => this.rereadBody(key, hit.bodyAt) };
-  }
-
-  /**
-   * One part of a key's authentic payload, decoded, of the expected shape and with its recorded
-   * dependencies unchanged: a hit; anything else is counted as a miss.
-   */
-  private decoded<T extends { deps: [string, string][] }>(
+  getLazy(
     key: string,
     validDeps: (deps: [string, string][]) => boolean,
-    part: 'summary' | 'body',
-    shaped: (x: unknown) => x is T,
-  ): { value: T; bodyAt: number } | undefined {
+    lazyIf: (headers: readonly DocumentHeader[]) => boolean,
+  ): { lazy: LazyParse } | { entry: CachedParse } | undefined {
+    const hit = this.decoded(key, validDeps, lazyIf);
+    if (!hit) return undefined;
+    if (hit.entry) return { entry: hit.entry };
+    this.lazyReads = true;
+    return { lazy: { ...hit.summary!, body: () => this.rereadBody(key, hit.bodyAt) } };
+  }
+
+  /**
+   * A key's authentic payload, decoded — its summary when `lazyIf` is given, and its body unless
+   * `lazyIf` accepts the summary's headers — of the expected shape and with its recorded
+   * dependencies unchanged: a hit; anything else is counted as a miss.
+   */
+  private decoded(
+    key: string,
+    validDeps: (deps: [string, string][]) => boolean,
+    lazyIf?: (headers: readonly DocumentHeader[]) => boolean,
+  ): { summary?: CachedSummary; entry?: CachedParse; bodyAt: number } | undefined {
     const payload = this.payloadOf(key);
     if (!payload) return undefined;
     const bodyAt = 4 + payload.readUInt32LE(0);
-    let value: unknown;
+    let summary: unknown;
+    let entry: unknown;
     try {
-      value = v8.deserialize(part === 'body' ? payload.subarray(bodyAt) : payload.subarray(4, bodyAt));
+      if (lazyIf) {
+        summary = v8.deserialize(payload.subarray(4, bodyAt));
+        if (!looksLikeSummary(summary)) return this.reject('an entry had an unexpected shape');
+      }
+      if (!summary || !lazyIf!((summary as CachedSummary).headers)) {
+        summary = undefined;
+        entry = v8.deserialize(payload.subarray(bodyAt));
+        if (!looksLikeEntry(entry)) return this.reject('an entry had an unexpected shape');
+      }
     } catch {
       return this.reject('an entry could not be decoded');
     }
-    if (!shaped(value)) return this.reject('an entry had an unexpected shape');
-    if (!validDeps(value.deps)) {
+    if (!validDeps(((summary ?? entry) as CachedSummary).deps)) {
       this.stats.misses++;
       return undefined;
     }
     this.stats.hits++;
-    return { value, bodyAt };
+    return { summary: summary as CachedSummary | undefined, entry: entry as CachedParse | undefined, bodyAt };
   }
 
   /**
@@ -559,6 +574,11 @@ export class ParseCache {
   put(key: string, entry: CachedParse, facts: (doc: Document) => unknown = () => null, body?: Uint8Array): void {
     if (!this.writable || !this.secret) return;
     this.putPayload(key, encodePayload(summaryOf(entry, facts), body ?? v8.serialize(entry)));
+  }
+
+  /** Whether `put` stores anything (a cache that cannot be written, or has no secret, only reads or is off). */
+  get storing(): boolean {
+    return this.writable && !!this.secret;
   }
 
   /** Store an encoded payload (`encodePayload`): one append to the pack. */

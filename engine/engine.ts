@@ -14,7 +14,7 @@ import { assignFingerprints, baseFingerprint } from './fingerprint.js';
 import { type Diagnostic, type Document } from './model.js';
 import { kubernetesFacts } from './facts/kubernetes.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
-import { ParseSession } from './parse-session.js';
+import { ParseSession, type FactsOnlyStats } from './parse-session.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
 import type { ActiveRule } from './rule-config.js';
 import type { Report, RuleMeta, Severity } from './rule-api.js';
@@ -79,6 +79,8 @@ export interface EngineOutput {
   timings: { phases: Record<string, number>; rules: Record<string, number>; heapMB: Record<string, number> };
   /** Parse-cache counters, when a cache was used. */
   cache?: CacheStats;
+  /** Files parse workers returned as facts only (see parse-task.ts), when there were any. */
+  factsOnly?: FactsOnlyStats;
 }
 
 function formatMessage(template: string | undefined, data: Record<string, string | number> | undefined, ruleId: string, messageId: string): string {
@@ -491,7 +493,13 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     ...(schedules.length ? { schedules: schedules.sort((a, b) => (a.region < b.region ? -1 : a.region > b.region ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line)) } : {}),
   };
   cache?.release();
-  return { result, model, timings: { phases, rules: ruleTimes, heapMB }, ...(cache ? { cache: cache.stats } : {}) };
+  return {
+    result,
+    model,
+    timings: { phases, rules: ruleTimes, heapMB },
+    ...(cache ? { cache: cache.stats } : {}),
+    ...(session.factsOnly.files ? { factsOnly: session.factsOnly } : {}),
+  };
 }
 
 function inlineWaiver(d: InlineDirective, files: ReadonlyMap<string, SourceFile>) {

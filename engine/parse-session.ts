@@ -9,11 +9,11 @@
 import { existsSync } from 'node:fs';
 import v8 from 'node:v8';
 import Tinypool from 'tinypool';
-import { BODY_FIELDS, ParseCache, textHash, type CacheStats, type CachedParse, type LazyParse } from './cache.js';
+import { BODY_FIELDS, ParseCache, textHash, type CachedParse, type CachedSummary } from './cache.js';
 import type { Diagnostic, Document, DocumentOf, Format } from './model.js';
-import { k8sFacts, rememberKubernetesFacts, type K8sFacts } from './facts/kubernetes.js';
+import { rememberKubernetesFacts, type K8sFacts } from './facts/kubernetes.js';
 import { detectScanner, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
-import { parseRecorded, startScanners, type ParseTask, type ParseTaskResult } from './parse-task.js';
+import { factsComplete, parseRecorded, startScanners, storedFactsOf, type ParseTask, type ParseTaskResult } from './parse-task.js';
 import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
 import type { SourceFile } from './source.js';
@@ -47,9 +47,10 @@ export interface ParseAllOptions {
   workerModule?: string;
   onProgress?: (done: number, total: number, file: string) => void;
   /**
-   * Files whose cached documents may be read lazily (changed-files mode: the unchanged files).
-   * Their documents come back as headers with their facts; the rest of a document (model, text,
-   * offset map) is decoded from the cache the first time anything reads it.
+   * Files whose cached documents may be read lazily (changed-files mode: the unchanged files). A
+   * facts-complete file's documents then come back as headers with their facts; the rest of a
+   * document (model, text, offset map) is decoded from the cache the first time anything reads it.
+   * Other files are read whole: their readers would open them anyway.
    */
   lazy?: (path: string) => boolean;
 }
@@ -61,9 +62,10 @@ export interface ParsedFiles {
   skipped: number;
 }
 
-/** The facts stored with a cached document (read back by lazy reads). */
-function factsOf(doc: Document): unknown {
-  return doc.format === 'kubernetes' ? k8sFacts(doc as DocumentOf<'kubernetes'>, { stored: true }) : null;
+/** Files parse workers returned as headers and facts only, and how many of those were parsed again here because something read a body. */
+export interface FactsOnlyStats {
+  files: number;
+  reparsed: number;
 }
 
 /** The decoder of each lazily read document's entry, until it is decoded. */
@@ -94,22 +96,23 @@ const LAZY_DOCUMENT: object = Object.create(
 );
 
 /**
- * Documents from a lazily read entry: each is its header (id, file, format, loc, origin); the rest
- * (model, text, offset map) is decoded from the cache, for the whole entry, the first time anything
- * reads it. A reader that needs only headers and facts never pays for the rest; any other reader
- * gets exactly what an eager read would have given.
+ * Documents of a parse whose bodies are not at hand: each is its header (id, file, format, loc,
+ * origin), with its stored facts; the rest (model, text, offset map) comes from `body()` (a cache
+ * read, or a fresh parse of the same text), for the whole entry, the first time anything reads it,
+ * and `onOpen` counts that. A reader that needs only headers and facts never pays for the rest;
+ * any other reader gets exactly what an eager read would have given.
  */
-function lazyDocuments(hit: LazyParse, stats: CacheStats): Document[] {
-  stats.lazy++;
-  const docs = hit.headers.map((h) => Object.assign(Object.create(LAZY_DOCUMENT) as object, h) as Document);
-  const read = hit.body;
+function lazyDocuments(summary: Pick<CachedSummary, 'headers' | 'facts'>, body: () => CachedParse, onOpen: () => void): Document[] {
+  const docs = summary.headers.map((h) => Object.assign(Object.create(LAZY_DOCUMENT) as object, h) as Document);
   // a failed read fails every later access the same way (never an empty document)
   let failed: Error | undefined;
   const open = () => {
     if (failed) throw failed;
     try {
-      const entry = v8.deserialize(read()) as CachedParse;
-      if (entry?.documents?.length !== docs.length) throw new Error(`cached entry for ${docs[0]?.file} does not match its summary`);
+      const entry = body();
+      if (entry?.documents?.length !== docs.length || entry.documents.some((d, i) => d.id !== docs[i].id)) {
+        throw new Error(`the documents of ${docs[0]?.file} do not match their summary`);
+      }
       entry.documents.forEach((full, i) => {
         for (const k of BODY_FIELDS) if (Object.hasOwn(full, k)) Object.defineProperty(docs[i], k, { value: full[k], writable: true, enumerable: true, configurable: true });
       });
@@ -118,10 +121,10 @@ function lazyDocuments(hit: LazyParse, stats: CacheStats): Document[] {
       throw failed;
     }
     for (const d of docs) openers.delete(d);
-    stats.opened++;
+    onOpen();
   };
   for (const d of docs) openers.set(d, open);
-  hit.facts.forEach((f, i) => {
+  summary.facts.forEach((f, i) => {
     if (f && docs[i].format === 'kubernetes') rememberKubernetesFacts(docs[i] as DocumentOf<'kubernetes'>, f as K8sFacts);
   });
   return docs;
@@ -152,6 +155,7 @@ export class ParseSession {
   private readonly readAny: (rel: string) => SourceFile | undefined;
   /** While a link-phase embed is recorded for the cache: the other files it read, with their hashes. */
   private deps: Map<string, string> | undefined;
+  readonly factsOnly: FactsOnlyStats = { files: 0, reparsed: 0 };
 
   constructor(private readonly opts: SessionOptions) {
     this.readAny = makeRootReader(opts.root, opts.realRoot, opts.limits.maxFileBytes, this.files);
@@ -188,6 +192,14 @@ export class ParseSession {
     diagnostics.push(...(await startScanners(this.registry.scanners, file)));
   }
 
+  /**
+   * A worker-parsed file's documents, parsed again in this thread (its scanners are started before
+   * any worker result arrives): parsing is deterministic, so these are the worker's documents.
+   */
+  private reparse(job: Job): CachedParse {
+    return parseRecorded(job.file, job.claim.format, job.claim.scanner, this.registry).entry;
+  }
+
   /** Read, detect and parse every walked file. Output order is the walk order, however parsed. */
   async parseAll(walked: readonly WalkedFile[], po: ParseAllOptions): Promise<ParsedFiles> {
     const { limits, root, realRoot } = this.opts;
@@ -212,7 +224,7 @@ export class ParseSession {
     const parseHere = async (job: Job) => {
       await this.initScanners(job.file.path, initProblems);
       const { entry, elapsedMs } = parseRecorded(job.file, job.claim.format, job.claim.scanner, this.registry);
-      if (job.key) cache!.put(job.key, entry, factsOf);
+      if (job.key) cache!.put(job.key, entry, storedFactsOf);
       job.slot.documents.push(...entry.documents);
       job.slot.diagnostics.push(...entry.diagnostics);
       if (elapsedMs > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, elapsedMs));
@@ -229,6 +241,8 @@ export class ParseSession {
       workerCount > 1 && workerFile && walked.length >= (po.workerThreshold ?? WORKER_THRESHOLD) && /\.m?js$/.test(workerFile) && existsSync(workerFile)
         ? new Tinypool({ filename: workerFile, minThreads: workerCount, maxThreads: workerCount })
         : undefined;
+    // a facts-only worker result may need parsing again here (see `reparse`), synchronously
+    if (pool) await this.initScanners('.', initProblems);
 
     // Files go to the workers in batches (one message per batch, not per file) while reading goes
     // on, with two batches per worker in flight (one running, one queued behind it, so a worker
@@ -250,6 +264,7 @@ export class ParseSession {
         realRoot,
         limits,
         files: jobs.map(({ file, claim }) => ({ path: file.path, absPath: file.absPath, text: file.text, format: claim.format, scanner: claim.scanner.name })),
+        bodies: cache?.storing ? 'all' : 'needed',
       };
       const ac = new AbortController();
       const timer = setTimeout(() => ac.abort(), limits.fileTimeBudgetMs);
@@ -265,13 +280,19 @@ export class ParseSession {
       }
       jobs.forEach((job, i) => {
         const r = results[i];
-        const entry = v8.deserialize(r.payload) as CachedParse;
+        const payload = Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
+        const bodyAt = 4 + payload.readUInt32LE(0);
+        const summary = v8.deserialize(payload.subarray(4, bodyAt)) as CachedSummary;
         // the files the parse read: read here too, for positions and dependency hashes
-        for (const [dep] of entry.deps) this.readRootFile(dep);
-        job.slot.documents.push(...entry.documents);
-        job.slot.diagnostics.push(...entry.diagnostics);
+        for (const [dep] of summary.deps) this.readRootFile(dep);
+        if (job.key && !r.bodyless) cache!.putPayload(job.key, payload);
+        if (factsComplete(summary.headers)) {
+          // its readers need headers and facts only; a body, if something reads one, is parsed again here
+          this.factsOnly.files++;
+          job.slot.documents.push(...lazyDocuments(summary, () => this.reparse(job), () => this.factsOnly.reparsed++));
+        } else job.slot.documents.push(...(v8.deserialize(payload.subarray(bodyAt)) as CachedParse).documents);
+        job.slot.diagnostics.push(...summary.diagnostics);
         if (r.elapsedMs > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, r.elapsedMs));
-        if (job.key) cache!.put(job.key, entry, factsOf, r.payload);
         settle(job);
       });
       return 'ok';
@@ -333,17 +354,19 @@ export class ParseSession {
         scanned++;
         const key = cache?.keyOf(wf.path, read.file.text);
         const lazily = po.lazy?.(wf.path) ?? false;
-        if (key && lazily) {
-          const lazy = cache!.getLazy(key, this.depsStillMatch);
-          if (lazy) {
-            slot.documents.push(...lazyDocuments(lazy, cache!.stats));
-            slot.diagnostics.push(...lazy.diagnostics);
-            progress(wf.path);
-            continue;
-          }
+        // a facts-complete file is read lazily; any other would be opened anyway, and is read whole
+        const got = key && lazily ? cache!.getLazy(key, this.depsStillMatch, factsComplete) : undefined;
+        if (got && 'lazy' in got) {
+          const { lazy } = got;
+          const stats = cache!.stats;
+          stats.lazy++;
+          slot.documents.push(...lazyDocuments(lazy, () => v8.deserialize(lazy.body()) as CachedParse, () => stats.opened++));
+          slot.diagnostics.push(...lazy.diagnostics);
+          progress(wf.path);
+          continue;
         }
         // a lazy miss is a miss: the entry is not looked up a second time
-        const hit = key && !lazily ? cache!.get(key, this.depsStillMatch) : undefined;
+        const hit = got ? got.entry : key && !lazily ? cache!.get(key, this.depsStillMatch) : undefined;
         if (hit) {
           slot.documents.push(...hit.documents);
           slot.diagnostics.push(...hit.diagnostics);

@@ -1,9 +1,11 @@
 /**
  * Parsing one root file for the cache (`parseRecorded`, used in this thread and in workers), and
  * what a parse worker thread does with it: parse a batch of root files with a given list of
- * scanners and return, per file, its documents, diagnostics and the other files the parse read,
- * v8-serialised — the same bytes the parse cache stores, so a result from a worker is cached
- * without serialising twice.
+ * scanners and return, per file, its documents' headers and stored facts, diagnostics, the other
+ * files the parse read and (unless the file is facts-complete and the cache is off) its documents —
+ * encoded exactly as a parse cache record's payload, so a result from a worker is cached without
+ * serialising twice. Facts are extracted in the worker, in parallel with the other worker; a
+ * facts-complete file (every document Kubernetes) never crosses back whole.
  *
  * The engine imports no scanner, so the worker module itself is wiring: `cli/parse-worker.ts` binds
  * this to the built-in scanners, and the CLI passes its path to the engine (`workerModule`).
@@ -11,8 +13,9 @@
  * scanners start once per worker, on its first task.
  */
 import v8 from 'node:v8';
-import { textHash, type CachedParse } from './cache.js';
-import type { Diagnostic, Format } from './model.js';
+import { encodePayload, summaryOf, textHash, type CachedParse, type DocumentHeader } from './cache.js';
+import { k8sFacts } from './facts/kubernetes.js';
+import type { Diagnostic, Document, DocumentOf, Format } from './model.js';
 import { FileParse, type ParserRegistry } from './parse.js';
 import { makeRootReader } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
@@ -23,12 +26,36 @@ export interface ParseTask {
   realRoot: string;
   limits: Limits;
   files: { path: string; absPath: string; text: string; format: Format; scanner: string }[];
+  /**
+   * Whether every result must carry its documents' bodies (the main thread stores them in the parse
+   * cache); otherwise a file whose documents are all facts-complete comes back without them.
+   */
+  bodies: 'all' | 'needed';
 }
 
 export interface ParseTaskResult {
-  /** v8-serialised CachedParse. */
+  /** The parse cache's payload encoding (`encodePayload`): summary, then body (empty when `bodyless`). */
   payload: Uint8Array;
+  /** The body was left out: every document is facts-complete and no body was asked for. */
+  bodyless: boolean;
   elapsedMs: number;
+}
+
+/** The facts stored with a parse (in cache records and worker results), per document; null for none. */
+export function storedFactsOf(doc: Document): unknown {
+  return doc.format === 'kubernetes' ? k8sFacts(doc as DocumentOf<'kubernetes'>, { stored: true }) : null;
+}
+
+/**
+ * Formats whose every reader in the engine and the rules reads headers and stored facts only (see
+ * engine/facts/). A file whose documents are all of these formats can be linked and checked without
+ * its documents' bodies; a reader that does touch a body after all gets it, by a fresh parse or a
+ * cache read, so this set decides cost, never output.
+ */
+const FACTS_COMPLETE: ReadonlySet<Format> = new Set<Format>(['kubernetes']);
+
+export function factsComplete(headers: readonly Pick<DocumentHeader, 'format'>[]): boolean {
+  return headers.length > 0 && headers.every((h) => FACTS_COMPLETE.has(h.format));
 }
 
 const started = new WeakMap<readonly Scanner[], Promise<Diagnostic[]>>();
@@ -88,6 +115,8 @@ export async function runParseTask(task: ParseTask, scanners: readonly Scanner[]
       scanners.find((s) => s.name === one.scanner),
       { scanners, limits: task.limits, readRootFile: read },
     );
-    return { payload: v8.serialize(entry), elapsedMs };
+    const summary = summaryOf(entry, storedFactsOf);
+    const bodyless = task.bodies === 'needed' && factsComplete(summary.headers);
+    return { payload: encodePayload(summary, bodyless ? new Uint8Array(0) : v8.serialize(entry)), bodyless, elapsedMs };
   });
 }

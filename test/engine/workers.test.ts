@@ -78,6 +78,29 @@ describe('worker threads', () => {
     }
   }, 120_000);
 
+  it('Kubernetes-only files come back as facts only; a reader that needs a body gets the in-process one', async () => {
+    const fleet = path.join(tmp, 'facts-only');
+    mkdirSync(fleet);
+    generate(fleet, 300, 11);
+    const here = await scan(fleet, 1);
+    const there = await scan(fleet, 2);
+    expect(here.factsOnly).toBeUndefined();
+    // every generated manifest is facts-complete, and nothing in the engine or the rules opened one
+    const k8sFiles = new Set(here.model.ofFormat('kubernetes').map((d: { file: string }) => d.file));
+    const mixed = new Set(here.model.documents.filter((d: { format: string }) => d.format !== 'kubernetes').map((d: { file: string }) => d.file));
+    const complete = [...k8sFiles].filter((f) => !mixed.has(f));
+    expect(complete.length).toBeGreaterThan(50);
+    expect(there.factsOnly).toEqual({ files: complete.length, reparsed: 0 });
+    expect(JSON.stringify([there.result.findings, there.result.diagnostics])).toBe(JSON.stringify([here.result.findings, here.result.diagnostics]));
+    // reading the bodies parses those files again here, with the same documents a parse here gives
+    for (const d of there.model.documents) {
+      const mine = here.model.document(d.id);
+      expect(mine).toBeDefined();
+      expect([d.model, d.text, d.map]).toEqual([mine.model, mine.text, mine.map]);
+    }
+    expect(there.factsOnly.reparsed).toBe(complete.length);
+  }, 120_000);
+
   it('what workers parsed is cached, and a warm in-process scan reports the same', async () => {
     const root = path.join(tmp, 'cached');
     cpSync(path.join(repo, 'fixtures', 'example-fleet'), root, { recursive: true });
