@@ -319,6 +319,8 @@ export class ParseCache {
   private fd: number | undefined;
   /** Records were handed out by `getLazy`: keep the descriptor they will be read through. */
   private lazyReads = false;
+  /** `release()` was called: the scan is over. */
+  private released = false;
   /** Bytes of the pack, and bytes of records superseded by a later one with the same key. */
   private size = 0;
   private superseded = 0;
@@ -552,6 +554,16 @@ export class ParseCache {
    */
   private readRange(at: number, length: number, throughWindow = true): Buffer | undefined {
     this.flush();
+    if (this.released) {
+      // a lazily read document opened after the scan (a library caller reading the model): a
+      // descriptor of its own, closed again, so nothing is left open
+      const fd = openPack(this.packFile, 'read');
+      try {
+        return readExactly(fd, at, length);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
     const fd = (this.fd ??= openPack(this.packFile, this.writable ? 'append' : 'read'));
     return throughWindow ? this.windowed(fd, at, length) : readExactly(fd, at, length);
   }
@@ -703,10 +715,11 @@ export class ParseCache {
     if (!this.lazyReads) this.release();
   }
 
-  /** Close the pack for good (the end of the scan). */
+  /** Close the pack for good (the end of the scan); a later lazy read opens and closes its own descriptor. */
   release(): void {
     this.flush();
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
+    this.released = true;
   }
 }

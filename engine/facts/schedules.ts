@@ -1131,7 +1131,10 @@ export function schedules(scan: ScanModel, opts: ScheduleOptions = {}): Schedule
 
 /**
  * Every schedule including node-image timers (engine/facts/node-image.ts), cached per scan. The
- * image model is optional: when it throws or finds nothing, the scan's own schedules stand.
+ * image model is optional: when it throws or finds nothing, the scan's own schedules stand. A
+ * throw is not hidden by this: `nodeImages` memoises only a model it finished, so every node-image
+ * rule calls it again, fails the same way and is reported as an internal error (which changed-files
+ * runs report too, and which fails the scan's exit code).
  */
 export function allSchedules(scan: ScanModel): ScheduleFact[] {
   const hit = cache.get(scan);

@@ -247,6 +247,21 @@ describe('parse cache', () => {
     expect(comparable(cached)).toEqual(comparable(await scan(root, undefined, undefined, changed, [bodyReader])));
   });
 
+  it('a lazily read document opened after the scan is read through a descriptor of its own, closed again', async () => {
+    const root = copyFixture('example-fleet');
+    const cacheDir = path.join(tmp, `cache-${n++}`);
+    await scan(root, cacheDir);
+    const out = await scan(root, cacheDir, undefined, ['no/such/file']);
+    const fresh = await scan(root);
+    const lazy = out.model.ofFormat('kubernetes').filter((d) => Object.getPrototypeOf(d) !== Object.prototype);
+    expect(lazy.length).toBeGreaterThan(0);
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    for (const d of lazy) expect([d.model, d.text]).toEqual([fresh.model.document(d.id)!.model, fresh.model.document(d.id)!.text]);
+    expect(out.cache!.opened).toBe(new Set(lazy.map((d) => d.file)).size);
+    expect(fds()).toBe(before);
+  });
+
   it('re-parses only the file that changed, and reports what the change did', async () => {
     const root = copyFixture('example-fleet');
     const cacheDir = path.join(tmp, `cache-${n++}`);
