@@ -1,11 +1,17 @@
 /**
  * Property-based fuzzing of every scanner and of embedded-document extraction: on arbitrary input
  * near each format's grammar, parsing never throws out of the engine (no internal-error
- * diagnostic), finishes in bounded time, and every location of every document, value and
- * diagnostic lies inside its file.
+ * diagnostic), finishes in bounded time, every location of every document, value and diagnostic
+ * lies inside its file, and parsing the same text twice gives the same documents and stored facts
+ * (parse workers and the cache rely on that).
  */
+import v8 from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { detectScanner, type ParserRegistry } from '../../engine/parse.js';
+import { parseRecorded, storedFactsOf } from '../../engine/parse-task.js';
+import { DEFAULT_LIMITS } from '../../engine/scanner-api.js';
+import { makeSourceFile } from '../../engine/source.js';
 import { parseFiles } from '../../engine/testing.js';
 import type { Document, Value } from '../../engine/model.js';
 import type { Loc } from '../../engine/source.js';
@@ -20,11 +26,25 @@ const TOKENS: Record<string, string[]> = {
   'preseed.cfg': ['d-i pkgsel/update-policy select unattended-upgrades\n', 'd-i preseed/late_command string ', "in-target sh -c 'echo 1 > /etc/x'", ' \\\n', '#\n', '\n'],
   Dockerfile: ['FROM ubuntu:22.04\n', 'RUN <<EOF\n', 'cat > /etc/x <<E2\n', 'E2\n', 'EOF\n', 'RUN a \\\n', '# escape=`\n', 'COPY <<F /etc/y\n', 'F\n', '["/bin/sh","-c","echo"]\n', '\n'],
   'setup.sh': ['#!/bin/sh\n', 'cat <<EOF > /etc/apt/apt.conf.d/20x\n', 'EOF\n', 'echo "a" | tee -a /etc/b\n', "sh -c 'echo $(date)'\n", 'if true; then\n', 'fi\n', '$(', ')', '"', "'", '`', '\n'],
+  'k8s/web.yaml': ['apiVersion: apps/v1\n', 'kind: Deployment\n', 'metadata:\n', '  name: web\n', 'spec:\n', '  template:\n', '    spec:\n', '      containers:\n', '      - name: c\n', '        command: [sh, -c, "apt-get -y upgrade"]\n', '        lifecycle: { preStop: { exec: { command: [sleep, "5"] } } }\n', '        resources: { limits: { cpu: 100m } }\n', '---\n', 'kind: List\nitems:\n', '&a ', '*a', '{{ .Values.x }}', '- ', '  ', '\n'],
   'user-data.mime': ['Content-Type: multipart/mixed; boundary="B"\n', 'MIME-Version: 1.0\n', '\n', '--B\n', 'Content-Type: text/cloud-config\n', 'Content-Transfer-Encoding: base64\n', 'I2Nsb3VkLWNvbmZpZwo=\n', '#cloud-config\npackage_upgrade: true\n', '--B--\n', '\n'],
 };
 
-function textFor(tokens: string[]) {
-  return fc.array(fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 6 }), fc.constantFrom('\r\n', '\t', '😀', '\u0000x')), { maxLength: 60 }).map((parts) => parts.join(''));
+/**
+ * Formats recognised by their first bytes, not their path: half the inputs start with such a head
+ * (so they reach the parser), the other half are noise all the way (detection must cope too).
+ */
+const HEADS: Record<string, string> = {
+  'user-data': '#cloud-config\n',
+  'user-data.mime': 'Content-Type: multipart/mixed; boundary="B"\nMIME-Version: 1.0\n\n--B\n',
+  'k8s/web.yaml': 'apiVersion: v1\nkind: ConfigMap\n',
+};
+
+function textFor(name: string) {
+  const tokens = TOKENS[name];
+  const text = fc.array(fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 6 }), fc.constantFrom('\r\n', '\t', '😀', '\u0000x')), { maxLength: 60 }).map((parts) => parts.join(''));
+  const head = HEADS[name];
+  return head === undefined ? text : fc.tuple(fc.boolean(), text).map(([withHead, t]) => (withHead ? head + t : t));
 }
 
 function inside(l: Loc, sizes: Map<string, number>): boolean {
@@ -52,11 +72,22 @@ function docLocs(d: Document): Loc[] {
   return out;
 }
 
+/** Parse one root file as the engine does before linking (what a worker returns, what the cache stores). */
+function parseOnce(path: string, text: string, others: Record<string, string>): { entry: unknown; facts: unknown[] } | undefined {
+  const sources = new Map(Object.entries({ [path]: text, ...others }).map(([p, t]) => [p, makeSourceFile(p, t, '')]));
+  const registry: ParserRegistry = { scanners: allScanners, limits: DEFAULT_LIMITS, readRootFile: (p) => sources.get(p.replace(/^\.\//, '')) };
+  const file = sources.get(path)!;
+  const claim = detectScanner(registry, path, text.slice(0, 4096));
+  if (!claim) return undefined;
+  const { entry } = parseRecorded(file, claim.format, claim.scanner, registry);
+  return { entry, facts: entry.documents.map(storedFactsOf) };
+}
+
 describe('fuzzing every scanner', () => {
-  for (const [name, tokens] of Object.entries(TOKENS)) {
+  for (const name of Object.keys(TOKENS)) {
     it(`${name}: no crash, bounded time, positions inside the file`, async () => {
       await fc.assert(
-        fc.asyncProperty(textFor(tokens), async (text) => {
+        fc.asyncProperty(textFor(name), async (text) => {
           const path = name.endsWith('.mime') ? 'user-data' : name;
           const started = Date.now();
           const r = await parseFiles(allScanners, { [path]: text, 't.tpl': '#cloud-config\n' });
@@ -68,6 +99,29 @@ describe('fuzzing every scanner', () => {
         }),
         { numRuns: 150, seed: 20261121 },
       );
+    });
+  }
+
+  // A file's documents may be parsed again instead of kept (a parse worker returns facts-complete
+  // files as facts only; the main thread parses one again if a reader needs its body), and the
+  // cache replays a parse: both rely on parsing being a function of the text.
+  for (const name of Object.keys(TOKENS)) {
+    it(`${name}: parsing the same text twice gives the same documents and facts`, async () => {
+      for (const s of allScanners) await s.init?.();
+      let withDocuments = 0;
+      fc.assert(
+        fc.property(textFor(name), (text) => {
+          const path = name.endsWith('.mime') ? 'user-data' : name;
+          const a = parseOnce(path, text, { 't.tpl': '#cloud-config\n' });
+          const b = parseOnce(path, text, { 't.tpl': '#cloud-config\n' });
+          expect(b).toEqual(a);
+          if (a) expect(v8.serialize(b)).toEqual(v8.serialize(a));
+          if ((a?.entry as { documents: unknown[] } | undefined)?.documents.length) withDocuments++;
+        }),
+        { numRuns: 100, seed: 20261122 },
+      );
+      // the inputs reach the parser (not only detection's refusals)
+      expect(withDocuments).toBeGreaterThan(20);
     });
   }
 });
