@@ -81,7 +81,7 @@ Scan options:
       --title <text>       HTML report title
       --rule <id>          run only this rule (repeatable)
       --skip-rule <id>     do not run this rule (repeatable)
-      --include-suppressed list suppressed findings in SARIF/JSON outputs too
+      --include-suppressed list suppressed findings too, with their waivers (text, SARIF; JSON always)
       --allow-plugins      load the rule plugins (JavaScript) listed in faultline.yaml; without it a
                            config with plugins is an error (FAULTLINE_ALLOW_PLUGINS=1 does the same)
       --no-color           never colour the text output (NO_COLOR is honoured too)

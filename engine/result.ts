@@ -69,7 +69,7 @@ export interface ScanResult {
 export interface RenderOptions {
   /** SARIF `automationDetails.id` category (and JSON/JUnit grouping). */
   category?: string;
-  /** Include suppressed findings (SARIF: as results with `suppressions`). Default false for SARIF, true (counted) for text. */
+  /** Include suppressed findings (SARIF: as results with `suppressions`; text, Markdown: a section of their own, with each waiver). Default false; text always counts them. */
   includeSuppressed?: boolean;
   /** Colour the terminal output. */
   color?: boolean;

@@ -176,6 +176,18 @@ function renderFinding(f: Finding, posWidth: number, p: Palette, root: string): 
   return lines;
 }
 
+/** One suppressed finding: where, what, and the waiver (its kind, where it is written, until when, why). */
+function renderSuppressed(f: Finding, p: Palette, root: string): string[] {
+  const s = f.suppression!;
+  const where = `${relativePath(root, f.location.path)}:${position(f.location)}`;
+  const by = s.location ? ` at ${relativePath(root, s.location.path)}:${position(s.location)}` : '';
+  const until = s.until ? `, until ${s.until}` : '';
+  return [
+    `  ${p.dim(oneLine(where))}  ${p.severity[f.severity](f.severity.padEnd(7))}  ${p.bold(f.ruleId)} ${p.dim(oneLine(f.ruleName))}  ${oneLine(f.message)}`,
+    `    ${p.dim(`suppressed (${s.kind}${oneLine(by)}${until})`)} ${oneLine(s.reason)}`,
+  ];
+}
+
 function renderDiagnostic(d: ReportedDiagnostic, p: Palette, root: string): string {
   const path = d.path ? relativePath(root, d.path) : '<scan>';
   const where = d.range ? `${path}:${d.range.start.line}:${d.range.start.column}` : path;
@@ -201,6 +213,14 @@ export function renderText(result: ScanResult, options: RenderOptions): string {
     const posWidth = Math.max(...group.map((f) => position(f.location).length));
     out.push(p.bold(oneLine(path)));
     for (const f of group) out.push(...renderFinding(f, posWidth, p, result.root));
+    out.push('');
+  }
+
+  // Suppressed findings, on request (a security review wants to see what was waived, and why).
+  const suppressed = options.includeSuppressed === true ? findings.filter((f) => f.suppression) : [];
+  if (suppressed.length > 0) {
+    out.push(p.bold(`Suppressed (${suppressed.length})`));
+    for (const f of suppressed) out.push(...renderSuppressed(f, p, result.root));
     out.push('');
   }
 

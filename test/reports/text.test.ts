@@ -59,6 +59,23 @@ describe('text report', () => {
     expect(out).toContain('2 suppressed');
   });
 
+  it('with includeSuppressed, lists suppressed findings in their own section, with the waiver', () => {
+    const all = renderText(findingsResult(), { color: false, includeSuppressed: true });
+    const at = all.split('\n').indexOf('Suppressed (2)');
+    expect(at).toBeGreaterThan(-1);
+    const section = all.split('\n').slice(at + 1, at + 5);
+    expect(section).toEqual([
+      "  k8s/search/deploy.yaml:12:23  warning  FL050 rollout-max-unavailable  maxUnavailable '50%' lets a rollout take down half of 'search'.",
+      '    suppressed (baseline) Present in baseline .faultline-baseline.json',
+      "  k8s/shop/payments.yaml:20:11  warning  FL021 missing-prestop-hook  Container 'payments' serves traffic behind Service 'payments' but has no preStop hook.",
+      '    suppressed (inline at k8s/shop/payments.yaml:3:5, until 2026-12-31) Drained by the payments-gateway controller before SIGTERM',
+    ]);
+    // still not among the problems, still counted
+    expect(all.split('\n').filter((l) => l === 'k8s/shop/payments.yaml')).toEqual([]);
+    expect(all).toContain('2 suppressed');
+    expect(renderText(findingsResult(), { color: false, includeSuppressed: false })).not.toContain('Suppressed (');
+  });
+
   it('lists diagnostics in their own section', () => {
     const d = lines.indexOf('Diagnostics (3)');
     expect(d).toBeGreaterThan(lines.findIndex((l) => l.includes('FL031')));
