@@ -123,6 +123,9 @@ export function makeRootReader(root: string, realRoot: string, maxFileBytes: num
     if (cached) return cached;
     const abs = path.join(root, norm);
     try {
+      // most misses are files that do not exist (a COPY source outside the repository): a stat
+      // that does not throw answers those without the cost of an exception from realpath
+      if (!statSync(abs, { throwIfNoEntry: false })) return undefined;
       const real = realpathSync(abs);
       if (!isInside(realRoot, real)) return undefined;
       const st = statSync(real);
