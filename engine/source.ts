@@ -69,8 +69,21 @@ export function computeLineStarts(text: string): Uint32Array {
   return starts;
 }
 
+/** A file whose line table is made the first time a position is asked of it (most files never are). */
+class LazySourceFile implements SourceFile {
+  private starts: Uint32Array | undefined;
+  constructor(
+    readonly path: string,
+    readonly text: string,
+    readonly absPath: string,
+  ) {}
+  get lineStarts(): Uint32Array {
+    return (this.starts ??= computeLineStarts(this.text));
+  }
+}
+
 export function makeSourceFile(path: string, text: string, absPath = ''): SourceFile {
-  return { path, absPath, text, lineStarts: computeLineStarts(text) };
+  return new LazySourceFile(path, text, absPath);
 }
 
 /** 1-based line/column of a UTF-16 offset. Offsets past the end clamp to the end. */
