@@ -6,7 +6,7 @@
  * hand-picked edge cases (comment ends, empty values, CRLF, block scalars, flow collections), every
  * printable first character of a plain scalar, generated block YAML and generated token soup.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { identityMap } from '../../../engine/offset-map.js';
 import { DEFAULT_LIMITS } from '../../../engine/scanner-api.js';
 import { parseYamlStream, type StreamDoc } from '../../../scanners/yaml/stream.js';
+import { yamlFiles } from '../../helpers/yaml-files.js';
 
 type Diag = Parameters<Parameters<typeof parseYamlStream>[2]['diag']>[0];
 
@@ -33,24 +34,6 @@ function compare(text: string): boolean {
   expect(JSON.stringify(direct)).toBe(JSON.stringify(composed));
   if (taken === 'direct') expect(composed.docs.every((d) => d.errors.length === 0) && composed.diags.length === 0).toBe(true);
   return taken === 'direct';
-}
-
-function yamlFiles(dir: string, out: string[] = []): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of entries) {
-    const p = path.join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) continue;
-    if (st.isDirectory()) {
-      if (name !== 'node_modules' && name !== '.git') yamlFiles(p, out);
-    } else if (/\.(ya?ml|golden\.yml|injected)$|user-data|cloud-config|autoinstall/.test(name) && st.size < 2_000_000) out.push(p);
-  }
-  return out;
 }
 
 describe('CST-direct YAML conversion', () => {

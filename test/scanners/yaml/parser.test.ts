@@ -5,13 +5,14 @@
  * `Parser.prototype.next`, the first test fails and the copy has to be compared again.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Parser } from 'yaml';
 import { StreamParser } from '../../../scanners/yaml/stream.js';
+import { yamlFiles } from '../../helpers/yaml-files.js';
 
 /** A value as text, without recursion (the CST of a hostile file can be 100,000 levels deep). */
 function flat(value: unknown): string {
@@ -38,24 +39,6 @@ function both(text: string): [string, string] {
     return flat({ tokens, lines });
   };
   return [run(StreamParser), run(Parser)];
-}
-
-function yamlFiles(dir: string, out: string[] = []): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return out;
-  }
-  for (const name of entries) {
-    const p = path.join(dir, name);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (!st) continue;
-    if (st.isDirectory()) {
-      if (name !== 'node_modules' && name !== '.git') yamlFiles(p, out);
-    } else if (/\.(ya?ml|injected)$|user-data|cloud-config|autoinstall/.test(name) && st.size < 2_000_000) out.push(p);
-  }
-  return out;
 }
 
 describe('StreamParser', () => {
