@@ -11,7 +11,8 @@ export class ScanModel {
   readonly documents: readonly Document[];
   private readonly byId = new Map<string, Document>();
   private readonly byFormatIdx = new Map<Format, Document[]>();
-  private readonly childrenIdx = new Map<string, Document[]>();
+  /** Children by parent object: ids are long strings, and a parent's id and its children's `parentId` are often different string objects (decoded separately), which a string-keyed lookup compares character by character. */
+  private readonly childrenIdx = new Map<Document, Document[]>();
 
   constructor(
     documents: Document[],
@@ -24,11 +25,13 @@ export class ScanModel {
       let list = this.byFormatIdx.get(d.format);
       if (!list) this.byFormatIdx.set(d.format, (list = []));
       list.push(d);
-      if (d.origin) {
-        let kids = this.childrenIdx.get(d.origin.parentId);
-        if (!kids) this.childrenIdx.set(d.origin.parentId, (kids = []));
-        kids.push(d);
-      }
+    }
+    for (const d of documents) {
+      const parent = d.origin && this.byId.get(d.origin.parentId);
+      if (!parent) continue;
+      let kids = this.childrenIdx.get(parent);
+      if (!kids) this.childrenIdx.set(parent, (kids = []));
+      kids.push(d);
     }
   }
 
@@ -41,7 +44,7 @@ export class ScanModel {
   }
 
   children(doc: Document): Document[] {
-    return this.childrenIdx.get(doc.id) ?? [];
+    return this.childrenIdx.get(doc) ?? [];
   }
 
   /** The chain of documents from the root file down to `doc` (inclusive). */
