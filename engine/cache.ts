@@ -297,6 +297,12 @@ export function encodePayload(summary: CachedSummary, body: Uint8Array): Buffer 
   return Buffer.concat([len, head, body]);
 }
 
+/** The two parts of a payload (`encodePayload`), still serialised, and where the body starts. */
+export function payloadParts(payload: Buffer): { summary: Buffer; body: Buffer; bodyAt: number } {
+  const bodyAt = 4 + payload.readUInt32LE(0);
+  return { summary: payload.subarray(4, bodyAt), body: payload.subarray(bodyAt), bodyAt };
+}
+
 /** A record in the pack: where its payload is. */
 interface Slot {
   /** Offset of the record (its header). */
@@ -476,17 +482,17 @@ export class ParseCache {
   ): { summary?: CachedSummary; entry?: CachedParse; bodyAt: number } | undefined {
     const payload = this.payloadOf(key);
     if (!payload) return undefined;
-    const bodyAt = 4 + payload.readUInt32LE(0);
+    const parts = payloadParts(payload);
     let summary: unknown;
     let entry: unknown;
     try {
       if (lazyIf) {
-        summary = v8.deserialize(payload.subarray(4, bodyAt));
+        summary = v8.deserialize(parts.summary);
         if (!looksLikeSummary(summary)) return this.reject('an entry had an unexpected shape');
       }
       if (!summary || !lazyIf!((summary as CachedSummary).headers)) {
         summary = undefined;
-        entry = v8.deserialize(payload.subarray(bodyAt));
+        entry = v8.deserialize(parts.body);
         if (!looksLikeEntry(entry)) return this.reject('an entry had an unexpected shape');
       }
     } catch {
@@ -497,7 +503,7 @@ export class ParseCache {
       return undefined;
     }
     this.stats.hits++;
-    return { summary: summary as CachedSummary | undefined, entry: entry as CachedParse | undefined, bodyAt };
+    return { summary: summary as CachedSummary | undefined, entry: entry as CachedParse | undefined, bodyAt: parts.bodyAt };
   }
 
   /**
@@ -580,12 +586,11 @@ export class ParseCache {
 
   /**
    * Store a parse result with its documents' facts (see `summaryOf`). Call before anything (the
-   * link phase) mutates the documents. `body` is the entry already serialised, when it is at hand
-   * (what a parse worker returns).
+   * link phase) mutates the documents.
    */
-  put(key: string, entry: CachedParse, facts: (doc: Document) => unknown = () => null, body?: Uint8Array): void {
-    if (!this.writable || !this.secret) return;
-    this.putPayload(key, encodePayload(summaryOf(entry, facts), body ?? v8.serialize(entry)));
+  put(key: string, entry: CachedParse, facts: (doc: Document) => unknown = () => null): void {
+    if (!this.storing) return;
+    this.putPayload(key, encodePayload(summaryOf(entry, facts), v8.serialize(entry)));
   }
 
   /** Whether `put` stores anything (a cache that cannot be written, or has no secret, only reads or is off). */
@@ -593,9 +598,9 @@ export class ParseCache {
     return this.writable && !!this.secret;
   }
 
-  /** Store an encoded payload (`encodePayload`): one append to the pack. */
+  /** Store an encoded payload (`encodePayload`; what a parse worker returns): one append to the pack. */
   putPayload(key: string, payload: Uint8Array): void {
-    if (!this.writable || !this.secret) return;
+    if (!this.storing) return;
     const index = this.load();
     if (this.tornTail) {
       // rewrite what is reachable first, so new records follow a clean record boundary

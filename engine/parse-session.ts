@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import v8 from 'node:v8';
 import Tinypool from 'tinypool';
-import { BODY_FIELDS, ParseCache, textHash, type CachedParse, type CachedSummary } from './cache.js';
+import { BODY_FIELDS, ParseCache, payloadParts, textHash, type CachedParse, type CachedSummary } from './cache.js';
 import type { Diagnostic, Document, DocumentOf, Format } from './model.js';
 import { rememberKubernetesFacts, type K8sFacts } from './facts/kubernetes.js';
 import { detectScanner, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
@@ -281,8 +281,8 @@ export class ParseSession {
       jobs.forEach((job, i) => {
         const r = results[i];
         const payload = Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
-        const bodyAt = 4 + payload.readUInt32LE(0);
-        const summary = v8.deserialize(payload.subarray(4, bodyAt)) as CachedSummary;
+        const parts = payloadParts(payload);
+        const summary = v8.deserialize(parts.summary) as CachedSummary;
         // the files the parse read: read here too, for positions and dependency hashes
         for (const [dep] of summary.deps) this.readRootFile(dep);
         if (job.key && !r.bodyless) cache!.putPayload(job.key, payload);
@@ -290,7 +290,7 @@ export class ParseSession {
           // its readers need headers and facts only; a body, if something reads one, is parsed again here
           this.factsOnly.files++;
           job.slot.documents.push(...lazyDocuments(summary, () => this.reparse(job), () => this.factsOnly.reparsed++));
-        } else job.slot.documents.push(...(v8.deserialize(payload.subarray(bodyAt)) as CachedParse).documents);
+        } else job.slot.documents.push(...(v8.deserialize(parts.body) as CachedParse).documents);
         job.slot.diagnostics.push(...summary.diagnostics);
         if (r.elapsedMs > limits.fileTimeBudgetMs) job.slot.diagnostics.push(overBudget(job.file.path, r.elapsedMs));
         settle(job);
