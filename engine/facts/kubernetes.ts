@@ -574,6 +574,9 @@ const CONTROLLER: Shape = {
 };
 const ROUTE: Shape = { spec: { rules: true } };
 const HELM: Shape = { metadata: { name: true }, spec: { chart: true } };
+/** What `istioDefaultsFrom` reads: Helm-style values (an IstioOperator's `spec.values`, a values file) and mesh config. */
+const ISTIO_VALUES = { global: { proxy: { resources: true } } } as const satisfies Shape;
+const ISTIO_MESH_CONFIG: Shape = { defaultConfig: true };
 
 /**
  * The kinds the scan's models read, and what they read of each: the workload model (workloads and
@@ -600,7 +603,7 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   TCPRoute: ROUTE,
   PodDisruptionBudget: { spec: { selector: true, maxUnavailable: true, minAvailable: true } },
   HorizontalPodAutoscaler: { spec: { scaleTargetRef: true, minReplicas: true } },
-  IstioOperator: { spec: { values: { global: { proxy: { resources: true } } }, meshConfig: { defaultConfig: true } } },
+  IstioOperator: { spec: { values: ISTIO_VALUES, meshConfig: ISTIO_MESH_CONFIG } },
   // only the mesh ConfigMap (`istio`, `istio-<revision>`), see shapeOf()
   ConfigMap: { data: { mesh: true } },
 };
@@ -733,7 +736,7 @@ export function meshValuesFacts(doc: DocumentOf<'yaml'>, { cut = true }: FactsOp
   if (!HELM_VALUES.test(doc.file)) return undefined;
   const root = doc.model.root;
   if (!root || !get(root, 'global', 'proxy')) return undefined;
-  return { file: doc.file, docId: doc.id, root: prune(root, cut ? { global: { proxy: { resources: true } }, meshConfig: { defaultConfig: true } } : true) };
+  return { file: doc.file, docId: doc.id, root: prune(root, cut ? { ...ISTIO_VALUES, meshConfig: ISTIO_MESH_CONFIG } : true) };
 }
 
 const factsCache = new WeakMap<object, K8sFacts>();

@@ -16,8 +16,6 @@ import { defineRule } from '../../engine/rule-api.js';
 import { ARGOCD_SECRET_TYPE, kubernetesFacts } from '../../engine/facts/kubernetes.js';
 import type { ScanModel } from '../../engine/scan-model.js';
 
-const CLUSTER_SECRET_LABEL = ARGOCD_SECRET_TYPE;
-
 function scalars(v: Value | undefined, out: string[] = []): string[] {
   if (!v) return out;
   if (isScalar(v) && typeof v.value === 'string') out.push(v.value);
@@ -63,7 +61,7 @@ function clusterSecrets(scan: ScanModel): ClusterSecret[] {
       const labels: Record<string, string> = {};
       const lv = get(o.value, 'metadata', 'labels');
       if (isMap(lv)) for (const e of lv.entries) labels[e.key] = str(e.value) ?? '';
-      if (labels[CLUSTER_SECRET_LABEL] !== 'cluster') continue;
+      if (labels[ARGOCD_SECRET_TYPE] !== 'cluster') continue;
       const texts = [...scalars(get(o.value, 'stringData')), ...scalars(get(o.value, 'data')).map(decode), ...Object.values(labels), o.name];
       out.push({ labels, texts });
     }
