@@ -1,14 +1,14 @@
 /**
  * YAML stream → engine `Value` trees with exact root locations.
  *
- * Pipeline: CST (yaml's iterative `Parser`) → prune collections nested deeper than
+ * Pipeline: CST (yaml's iterative `Parser`, derived without generators: `yamlTokens`) → prune collections nested deeper than
  * `limits.maxDepth` (the library's composer recurses and must never get near the stack limit) →
  * for plain block and flow YAML, values built straight from the CST (see "CST-direct conversion"
  * below); for everything else, compose (`Composer`, YAML 1.1 schema like PyYAML and go-yaml v2,
  * duplicate keys allowed: last one wins) → convert to `Value`, resolving aliases and merge keys
  * ourselves under a budget. Both paths give identical results (test/scanners/yaml/direct.test.ts).
  */
-import { CST, Composer, Document, Parser, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
+import { CST, Composer, Document, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Alias, Node as YNode, Pair, Scalar, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
 import type { Loc } from '../../engine/source.js';
 import type { DiagnosticCode, DiagnosticSeverity, MapEntry, MapValue, ScalarValue, SeqValue, Value } from '../../engine/model.js';
@@ -16,6 +16,7 @@ import { composeMaps, mapSpan, opaqueMap, type OffsetMap } from '../../engine/of
 import type { Limits } from '../../engine/scanner-api.js';
 import { intern } from '../../engine/intern.js';
 import { decodeScalarToken } from './scalar.js';
+import { Parser as EagerParser } from './eager-parser.generated.js';
 
 export type DiagSink = (d: { severity: DiagnosticSeverity; code: DiagnosticCode; message: string; loc?: Loc }) => void;
 
@@ -732,79 +733,21 @@ function composeDirect(
   return out;
 }
 
-/** The private state of yaml's `Parser` that `next()` works on. */
-interface ParserInternals {
-  source: string;
-  type: string;
-  offset: number;
-  indent: number;
-  atNewLine: boolean;
-  atScalar: boolean;
-  onNewLine?: (offset: number) => void;
-  step(): Generator<CST.Token, void>;
-  pop(error?: CST.Token): Generator<CST.Token, void>;
-}
-
 /**
- * yaml's `Parser`, minus one line. The library's `next()` checks `process.env.LOG_TOKENS` for every
- * lexical token, and every read of `process.env` asks the C++ side for the environment again: 1.6
- * million reads at 10,000 files, 0.3–0.6 s of a scan. This `next()` is the library's own (yaml
- * 2.9.1, `dist/parse/parser.js`), statement for statement, without that debugging hook.
- * test/scanners/yaml/parser.test.ts fails if the installed library's `next()` changes, and holds the
- * tokens of this parser to the library's on every YAML file of the fixtures, the corpus, a generated
- * fleet and fuzzed input.
+ * The CST tokens of a YAML stream (and, through `onNewLine`, the offset after every line break):
+ * yaml's own `Parser` and `Lexer`, derived without their generators (eager-parser.generated.ts and
+ * scripts/derive-yaml-parser.mjs: same tokens, about three times faster). The derived parser also
+ * lacks the library's per-token `process.env.LOG_TOKENS` check (its ESM build has none), which cost
+ * 0.3–0.6 s of a 10,000-file scan in reads of the C++ environment.
  */
-export class StreamParser extends Parser {
-  override *next(source: string): Generator<CST.Token, void> {
-    const p = this as unknown as ParserInternals;
-    p.source = source;
-    if (p.atScalar) {
-      p.atScalar = false;
-      yield* p.step();
-      p.offset += source.length;
-      return;
-    }
-    const type = CST.tokenType(source);
-    if (!type) {
-      const message = `Not a YAML token: ${source}`;
-      yield* p.pop({ type: 'error', offset: p.offset, message, source });
-      p.offset += source.length;
-    } else if (type === 'scalar') {
-      p.atNewLine = false;
-      p.atScalar = true;
-      p.type = 'scalar';
-    } else {
-      p.type = type;
-      yield* p.step();
-      switch (type) {
-        case 'newline':
-          p.atNewLine = true;
-          p.indent = 0;
-          if (p.onNewLine) p.onNewLine(p.offset + source.length);
-          break;
-        case 'space':
-          if (p.atNewLine && source[0] === ' ') p.indent += source.length;
-          break;
-        case 'explicit-key-ind':
-        case 'map-value-ind':
-        case 'seq-item-ind':
-          if (p.atNewLine) p.indent += source.length;
-          break;
-        case 'doc-mode':
-        case 'flow-error-end':
-          return;
-        default:
-          p.atNewLine = false;
-      }
-      p.offset += source.length;
-    }
-  }
+export function yamlTokens(text: string, onNewLine?: (offset: number) => void): CST.Token[] {
+  return new EagerParser(onNewLine).parse(text) as CST.Token[];
 }
 
 /** Parse a YAML stream. Never throws for bad input; syntax errors are returned per document. */
 export function parseYamlStream(text: string, map: OffsetMap, opts: StreamOptions): StreamDoc[] {
   const { limits, diag } = opts;
-  const tokens = Array.from(new StreamParser().parse(text));
+  const tokens = yamlTokens(text);
   const placeholders = new WeakSet<object>();
   const firstPruned = pruneDeep(tokens, limits.maxDepth, placeholders);
 
