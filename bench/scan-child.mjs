@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(here, '..', 'dist');
+// the CLI's process-wide GC setting, so this child measures what `faultline scan` does
+(await import(path.join(dist, 'cli/heap.js'))).tuneHeap();
 const { runScan } = await import(path.join(dist, 'engine/engine.js'));
 const { allScanners } = await import(path.join(dist, 'scanners/index.js'));
 const { builtinRules } = await import(path.join(dist, 'rules/index.js'));
