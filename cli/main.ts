@@ -22,7 +22,6 @@ function isMain(): boolean {
   }
 }
 
-
 if (isMain()) {
   tuneHeap();
   run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(

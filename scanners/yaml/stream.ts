@@ -1,12 +1,13 @@
 /**
  * YAML stream → engine `Value` trees with exact root locations.
  *
- * Pipeline: CST (yaml's iterative `Parser`, derived without generators: `yamlTokens`) → prune collections nested deeper than
- * `limits.maxDepth` (the library's composer recurses and must never get near the stack limit) →
- * for plain block and flow YAML, values built straight from the CST (see "CST-direct conversion"
- * below); for everything else, compose (`Composer`, YAML 1.1 schema like PyYAML and go-yaml v2,
- * duplicate keys allowed: last one wins) → convert to `Value`, resolving aliases and merge keys
- * ourselves under a budget. Both paths give identical results (test/scanners/yaml/direct.test.ts).
+ * Pipeline: CST (yaml's iterative `Parser`, derived without generators: `yamlTokens`) → prune
+ * collections nested deeper than `limits.maxDepth` (the library's composer recurses and must never
+ * get near the stack limit) → for plain block and flow YAML, values built straight from the CST
+ * (see "CST-direct conversion" below); for everything else, compose (`Composer`, YAML 1.1 schema
+ * like PyYAML and go-yaml v2, duplicate keys allowed: last one wins) → convert to `Value`, resolving
+ * aliases and merge keys ourselves under a budget. Both paths give identical results
+ * (test/scanners/yaml/direct.test.ts).
  */
 import { CST, Composer, Document, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Alias, Node as YNode, Pair, Scalar, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
