@@ -69,8 +69,8 @@ function returnsIn(body) {
   return found;
 }
 
-/** The derived module text for one library module (`lexer` or `parser`). */
-function deriveModule(name, text) {
+/** The derived module text for one library module (`lexer` or `parser`: its entry point is `lex` or `parse`). */
+export function deriveModule(name, text) {
   const sf = ts.createSourceFile(`yaml/browser/dist/parse/${name}.js`, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
   if (text.includes(`this.${OUTPUT}`)) throw new Error(`derive-yaml-parser: ${name}.js already uses this.${OUTPUT}`);
   const edits = [];

@@ -63,6 +63,48 @@ describe('the derived YAML parser', () => {
     }
   });
 
+  it('derives plain methods that give what the generators gave, and refuses shapes it does not expect', async () => {
+    // @ts-expect-error plain ESM module without types
+    const { deriveModule } = (await import('../../../scripts/derive-yaml-parser.mjs')) as {
+      deriveModule: (name: string, text: string) => { text: string; counts: Record<string, number> };
+    };
+    const source = `class Lexer {
+    *lex(s) {
+        this.n = 0;
+        for (const c of s) yield* this.one(c);
+        yield 'end';
+    }
+    *one(c) {
+        if (c === ' ') return 0;
+        yield c;
+        const k = (yield* this.twice(c)) + 1;
+        this.n += k;
+        return k;
+    }
+    *twice(c) {
+        yield c + c;
+        return 2;
+    }
+}
+`;
+    const { text, counts } = deriveModule('lexer', source);
+    expect(counts).toMatchObject({ generators: 3, delegations: 2, yields: 3 });
+    const load = (code: string) => new Function(`${code}\nreturn Lexer;`)() as new () => { lex(s: string): Iterable<string>; n: number };
+    const Gen = load(source);
+    const Eager = load(text);
+    for (const input of ['', 'a', 'a b', ' xy z ']) {
+      const g = new Gen();
+      const e = new Eager();
+      expect(Array.from(e.lex(input)), input).toEqual(Array.from(g.lex(input)));
+      expect(e.n, input).toBe(g.n);
+    }
+    // a yield whose value is used, a generator outside a class, a return in the entry point
+    expect(() => deriveModule('lexer', 'class Lexer {\n    *lex() {\n        const x = yield 1;\n    }\n}\n')).toThrow(/yield used as a value/);
+    expect(() => deriveModule('lexer', 'function* f() { yield 1; }\nclass Lexer {\n    *lex() {\n        yield 1;\n    }\n}\n')).toThrow(/generator outside a class method/);
+    expect(() => deriveModule('lexer', 'class Lexer {\n    *lex(s) {\n        if (!s) return;\n        yield s;\n    }\n}\n')).toThrow(/entry point with a return/);
+    expect(() => deriveModule('lexer', "import x from './other.js';\nclass Lexer {\n    *lex() {\n        yield 1;\n    }\n}\n")).toThrow(/unexpected import/);
+  });
+
   it("yields the library's tokens on every YAML file of the fixtures, the corpus and a generated fleet", async () => {
     // @ts-expect-error plain ESM module without types
     const { generate } = (await import('../../../bench/generate.mjs')) as { generate: (dir: string, n: number, seed: number) => unknown };
