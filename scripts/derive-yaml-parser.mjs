@@ -74,12 +74,11 @@ export function deriveModule(name, text) {
   const sf = ts.createSourceFile(`yaml/browser/dist/parse/${name}.js`, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
   if (text.includes(`this.${OUTPUT}`)) throw new Error(`derive-yaml-parser: ${name}.js already uses this.${OUTPUT}`);
   const edits = [];
-  const counts = { generators: 0, delegations: 0, yields: 0, imports: 0 };
+  const counts = { generators: 0, delegations: 0, yields: 0 };
   let entryFound = false;
 
   const visit = (node) => {
     if (ts.isImportDeclaration(node)) {
-      counts.imports++;
       const from = node.moduleSpecifier.text;
       const names = node.importClause?.namedBindings;
       if (!names || !ts.isNamedImports(names) || node.importClause.name) fail(sf, node, 'unexpected import form');
@@ -134,12 +133,12 @@ export function deriveModule(name, text) {
     out = out.slice(0, e.start) + e.text + out.slice(e.end);
     limit = e.start;
   }
-  // the result must be free of generators, and still parse
-  const check = ts.createSourceFile('derived.ts', out, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  const syntax = check.parseDiagnostics ?? [];
+  // the result must still parse (transpileModule reports syntax errors only), and be free of generators
+  const syntax = ts.transpileModule(out, { reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022 } }).diagnostics ?? [];
   if (syntax.length) throw new Error(`derive-yaml-parser: derived ${name} does not parse: ${ts.flattenDiagnosticMessageText(syntax[0].messageText, '\n')}`);
+  const check = ts.createSourceFile('derived.ts', out, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const leftover = (n) => {
-    if (ts.isYieldExpression(n) || ((ts.isMethodDeclaration(n) || ts.isFunctionLike(n)) && n.asteriskToken)) fail(check, n, 'generator left after derivation');
+    if (ts.isYieldExpression(n) || (ts.isFunctionLike(n) && n.asteriskToken)) fail(check, n, 'generator left after derivation');
     ts.forEachChild(n, leftover);
   };
   leftover(check);
