@@ -23,6 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 npx tsc -p .
+node scripts/bundle.mjs
 # The default reporter for people; a JSON report so the closing line below states the totals in the
 # plain "N passed, N failed" form CI systems read.
 report="$(mktemp -d)/vitest.json"
