@@ -3,9 +3,10 @@
 //   BENCH_SIZES=1000,10000,50000 BENCH_RUNS=3 node bench/run.mjs
 //
 // For each size: wall time, files/s, MB/s, peak RSS for the full scan, the parse floor (same files,
-// same parsers, no rules, no reports) and the scan/floor ratio; then the pre-commit case (3 changed
-// files in the 10,000-file repository, `--changed` semantics). Median of BENCH_RUNS runs, each in a
-// fresh process. Fleets are generated once per size under $TMPDIR and reused.
+// same parsers, no rules, no reports) and the scan/floor ratio (full scans and floors run in turns,
+// the ratio the median of each pair's); then the pre-commit case (3 changed files in the
+// 10,000-file repository, `--changed` semantics). Median of BENCH_RUNS runs, each in a fresh
+// process. Fleets are generated once per size under $TMPDIR and reused.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,15 +31,27 @@ function fleet(n) {
   return { dir, info: JSON.parse(readFileSync(marker, 'utf8')) };
 }
 
+/** One scan child: its figures (ms, peak RSS, findings...). */
+function child(dir, mode, changed = [], env = {}) {
+  const r = spawnSync(process.execPath, [path.join(here, 'scan-child.mjs'), dir, mode, ...changed], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`scan failed (${mode}, ${dir}): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+const median = (xs, by = (x) => x) => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)];
+
 function measure(dir, mode, changed = [], env = {}) {
-  const out = [];
-  for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, [path.join(here, 'scan-child.mjs'), dir, mode, ...changed], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...env } });
-    if (r.status !== 0) throw new Error(`scan failed (${mode}, ${dir}): ${r.stderr}`);
-    out.push(JSON.parse(r.stdout));
-  }
-  out.sort((a, b) => a.ms - b.ms);
-  return out[Math.floor(out.length / 2)];
+  return median(Array.from({ length: runs }, () => child(dir, mode, changed, env)), (r) => r.ms);
+}
+
+/**
+ * The full scan and the parse floor, run in turns (full, floor, full, floor...): this machine's
+ * speed drifts by more than the gap between the two over a few minutes, so a ratio of medians
+ * taken one after the other mostly measures the drift. The ratio is the median of each pair's.
+ */
+function measurePair(dir) {
+  const pairs = Array.from({ length: runs }, () => ({ full: child(dir, 'full'), floor: child(dir, 'floor') }));
+  return { full: median(pairs.map((p) => p.full), (r) => r.ms), floor: median(pairs.map((p) => p.floor), (r) => r.ms), ratio: median(pairs.map((p) => p.full.ms / p.floor.ms)) };
 }
 
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -48,14 +61,13 @@ console.log('files    wall(s)  files/s   MB/s  peakRSS(MB)  floor(s)  scan/floor
 const times = {};
 for (const n of sizes) {
   const { dir, info } = fleet(n);
-  const full = measure(dir, 'full');
-  const floor = measure(dir, 'floor');
+  const { full, floor, ratio } = measurePair(dir);
   times[n] = full.ms;
   const mb = info.bytes / 2 ** 20;
   const planted = Object.entries(info.planted).map(([k, v]) => `${k} ${v}`).join(', ');
   const found = Object.entries(info.planted).map(([k]) => `${k} ${full.byRule[k] ?? 0}`).join(', ');
   console.log(
-    `${String(n).padEnd(8)} ${fmt(full.ms / 1000, 2).padStart(7)}  ${fmt(n / (full.ms / 1000)).padStart(7)}  ${fmt(mb / (full.ms / 1000), 2).padStart(5)}  ${fmt(full.rssMB).padStart(11)}  ${fmt(floor.ms / 1000, 2).padStart(8)}  ${fmt(full.ms / floor.ms, 2).padStart(10)}  ${found} (${planted})`,
+    `${String(n).padEnd(8)} ${fmt(full.ms / 1000, 2).padStart(7)}  ${fmt(n / (full.ms / 1000)).padStart(7)}  ${fmt(mb / (full.ms / 1000), 2).padStart(5)}  ${fmt(full.rssMB).padStart(11)}  ${fmt(floor.ms / 1000, 2).padStart(8)}  ${fmt(ratio, 2).padStart(10)}  ${found} (${planted})`,
   );
 }
 if (times[10000] && times[50000]) console.log(`\nscaling: time(50,000) / time(10,000) = ${fmt(times[50000] / times[10000], 2)} (target ≤ 5.5)`);
@@ -103,16 +115,13 @@ if (sizes.includes(10000)) {
       changed.forEach((p, k) => writeFileSync(path.join(dir, p), `${originals[k]}\n# bench edit ${i}\n`));
       runsMeasured.push(scanCli('--changed', ...changed));
     }
-    runsMeasured.sort((a, b) => a.ms - b.ms);
-    const mid = runsMeasured[Math.floor(runsMeasured.length / 2)];
-    const times = runsMeasured.map((r) => r.ms);
-    const median = mid.ms;
+    const mid = median(runsMeasured, (r) => r.ms);
     const noCache = measure(dir, 'full', changed);
-    console.log(`pre-commit: ${changed.length} changed files in the 10,000-file repository, warm parse cache: ${fmt(median)} ms median of ${times.length} (target ≤ 400 ms); first run with an empty cache (whole tree) ${fmt(warmup)} ms; without the cache ${fmt(noCache.ms)} ms`);
+    console.log(`pre-commit: ${changed.length} changed files in the 10,000-file repository, warm parse cache: ${fmt(mid.ms)} ms median of ${runsMeasured.length} (target ≤ 400 ms); first run with an empty cache (whole tree) ${fmt(warmup)} ms; without the cache ${fmt(noCache.ms)} ms`);
     console.log(`  parse cache in the median pre-commit run: ${mid.cacheLine}`);
     // where that run's time went; the rest is start-up (loading modules, reading the config), the report and exit
     const inPhases = mid.phases.reduce((a, [, ms]) => a + ms, 0);
-    console.log(`  its phases: ${mid.phases.map(([name, ms]) => `${name} ${fmt(ms)} ms`).join(', ')}; start-up, report and exit ${fmt(median - inPhases)} ms`);
+    console.log(`  its phases: ${mid.phases.map(([name, ms]) => `${name} ${fmt(ms)} ms`).join(', ')}; start-up, report and exit ${fmt(mid.ms - inPhases)} ms`);
   } finally {
     changed.forEach((p, k) => writeFileSync(path.join(dir, p), originals[k]));
   }
