@@ -293,6 +293,8 @@ export function imageNameMatches(ref: string, name: string): boolean {
 class ImageNameIndex<T extends { names: string[] }> {
   private readonly exact = new Map<string, Set<number>>();
   private readonly prefix = new Map<string, Set<number>>();
+  /** Images a glob reference matches, by reference: a fleet repeats the same AMI name filter in every region and module. */
+  private readonly globs = new Map<string, number[]>();
 
   constructor(private readonly images: readonly T[]) {
     const add = (m: Map<string, Set<number>>, k: string, i: number) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(i);
@@ -312,10 +314,20 @@ class ImageNameIndex<T extends { names: string[] }> {
       for (const r of new Set([ref, last])) {
         for (const i of this.exact.get(r) ?? []) hit.add(i);
         if (r.length >= 3) for (const i of this.prefix.get(r) ?? []) hit.add(i);
-        if (/[*?[]/.test(r)) this.images.forEach((img, i) => img.names.some((n) => imageNameMatches(r, n)) && hit.add(i));
+        if (/[*?[]/.test(r)) for (const i of this.globMatches(r)) hit.add(i);
       }
     }
     return [...hit].sort((a, b) => a - b).map((i) => this.images[i]);
+  }
+
+  private globMatches(r: string): number[] {
+    let m = this.globs.get(r);
+    if (!m) {
+      m = [];
+      this.images.forEach((img, i) => img.names.some((n) => imageNameMatches(r, n)) && m!.push(i));
+      this.globs.set(r, m);
+    }
+    return m;
   }
 }
 
@@ -972,6 +984,15 @@ function imageRefsOf(scan: ScanModel, doc: DocumentOf<'terraform'>, block: HclBl
 function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, images: Proto[]): Proto[] {
   const layers: Proto[] = [];
   const byName = new ImageNameIndex(images);
+  // A popular family has thousands of images and every module of every region launches it: the
+  // images a set of references matches is looked up once per distinct set, and the launching
+  // resources are collected per matched set, not pushed onto each of its images (which made this
+  // grow with images × launchers). Each image then gets its consumers in launch order, as one array
+  // shared with every image matched by the same sets.
+  const matched = new Map<string, Proto[]>();
+  type Consumer = NodeImage['consumers'][number];
+  const launchers = new Map<Proto[], Consumer[]>();
+  const order = new Map<Consumer, number>();
   for (const doc of scan.ofFormat('terraform')) {
     if (doc.origin) continue;
     const kids = scan.children(doc);
@@ -979,10 +1000,17 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
       const refs = imageRefsOf(scan, doc, block);
       const resource = block.labels.join('.');
       const regs = regions.regionsOf(doc, block);
-      const bases = refs.length ? byName.match(refs.map((r) => r.ref)) : [];
-      // one consumer object shared by every image it launches: a popular family has thousands
+      let bases: Proto[] = [];
+      if (refs.length) {
+        const key = refs.map((r) => r.ref).join('\u0000');
+        bases = matched.get(key) ?? matched.set(key, byName.match(refs.map((r) => r.ref))).get(key)!;
+      }
+      // one consumer object shared by every image it launches
       const consumer = { resource, loc: block.loc, regions: regs };
-      for (const img of bases) img.consumers.push(consumer);
+      if (bases.length) {
+        order.set(consumer, order.size);
+        (launchers.get(bases) ?? launchers.set(bases, []).get(bases)!).push(consumer);
+      }
       const userData = kids.filter((k) => within(k.origin!.loc, block.loc) && (k.origin!.via === 'terraform-user-data' || k.format === 'cloud-config' || k.format === 'mime-multipart'));
       if (!userData.length) continue;
       const base = bases[0];
@@ -995,6 +1023,12 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
       for (const k of userData) b.apply(k);
       layers.push({ id: `layer:${doc.file}:${resource}`, name: resource, loc: headerLoc(block), blockLoc: block.loc, kind: 'layer', names: [], os, base: base?.id, builder: b, regions: regs, clusters: [], consumers: [] });
     }
+  }
+  // an image matched by one set shares that set's list; by several, their lists merged in launch order
+  const lists = new Map<Proto, Consumer[][]>();
+  for (const [bases, consumers] of launchers) for (const img of bases) (lists.get(img) ?? lists.set(img, []).get(img)!).push(consumers);
+  for (const [img, ls] of lists) {
+    img.consumers = ls.length === 1 ? ls[0] : ls.flat().sort((a, b) => order.get(a)! - order.get(b)!);
   }
   return layers;
 }
@@ -1190,6 +1224,18 @@ export function nodeImages(scan: ScanModel): NodeImage[] {
   const loose = looseImages(scan, regions, claimed);
 
   const fleetImages = scan.fleet.images ?? {};
+  // the regions of a consumer list, each once in first-seen order, per list (images share lists)
+  const consumerRegions = new Map<NodeImage['consumers'], RegionAttribution[]>();
+  const regionsOfConsumers = (cs: NodeImage['consumers']): RegionAttribution[] => {
+    let out = consumerRegions.get(cs);
+    if (!out) {
+      const seen = new Set<string>();
+      out = [];
+      for (const c of cs) for (const r of c.regions) if (!seen.has(r.region)) (seen.add(r.region), out.push(r));
+      consumerRegions.set(cs, out);
+    }
+    return out;
+  };
   const result: NodeImage[] = [];
   for (const p of [...packer, ...docker, ...layers, ...imagebuilder, ...loose]) {
     const regs = [...p.regions];
@@ -1201,7 +1247,7 @@ export function nodeImages(scan: ScanModel): NodeImage[] {
       for (const r of spec.regions ?? []) regs.push({ region: r, how: 'fleet-image', provider: scan.fleet.regions[r]?.provider, providerRegion: scan.fleet.regions[r]?.region });
       clusters.push(...(spec.clusters ?? []));
     }
-    for (const c of p.consumers) regs.push(...c.regions);
+    regs.push(...regionsOfConsumers(p.consumers));
     const seen = new Set<string>();
     const regions2 = regs.filter((r) => !seen.has(r.region) && (seen.add(r.region), true));
     const apt = aptAssignments(p.builder.files);
@@ -1366,6 +1412,9 @@ function sameLoc(a: Loc | undefined, b: Loc | undefined): boolean {
   return !!a && !!b && a.file === b.file && a.start === b.start && a.end === b.end;
 }
 
+/** Images by id, per `nodeImages` result (asked for by every rule that reports on images). */
+const imagesById = new WeakMap<readonly NodeImage[], Map<string, NodeImage>>();
+
 /**
  * Images a rule should report on: every image except layers that inherit the same verdict from the
  * image they boot (the finding belongs to that image, once). `key` gives the decisive location of
@@ -1373,7 +1422,8 @@ function sameLoc(a: Loc | undefined, b: Loc | undefined): boolean {
  */
 export function reportableImages(scan: ScanModel, key: (img: NodeImage) => Loc | 'stock' | undefined, kinds: readonly NodeImageKind[] = ['packer', 'layer', 'imagebuilder', 'file']): NodeImage[] {
   const all = nodeImages(scan);
-  const byId = new Map(all.map((i) => [i.id, i]));
+  let byId = imagesById.get(all);
+  if (!byId) imagesById.set(all, (byId = new Map(all.map((i) => [i.id, i]))));
   return all.filter((img) => {
     if (!kinds.includes(img.kind)) return false;
     const k = key(img);

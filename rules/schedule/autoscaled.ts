@@ -82,24 +82,33 @@ function verdictFor(groups: Groups, owner: object, file: string, resource: strin
   return v;
 }
 
+/** The first direct and the first referencing group of a consumer list, per list: images of a family share one list. */
+const firstGroups = new WeakMap<NodeImage['consumers'], Verdict>();
+
+function consumersVerdict(groups: Groups, consumers: NodeImage['consumers']): Verdict {
+  let v = firstGroups.get(consumers);
+  if (!v) {
+    v = {};
+    for (const c of consumers) {
+      const cv = verdictFor(groups, c, c.loc.file, c.resource);
+      v.direct ??= cv.direct;
+      v.referenced ??= cv.referenced;
+      if (v.direct && v.referenced) break;
+    }
+    firstGroups.set(consumers, v);
+  }
+  return v;
+}
+
 /** The autoscaling resource that launches the image, or undefined. */
 export function autoscaledBy(scan: ScanModel, img: NodeImage): AutoscaledBy | undefined {
   const groups = autoscalingGroups(scan);
   const own = img.kind === 'layer' ? verdictFor(groups, img, img.loc.file, img.name) : undefined;
   // a consumer that is an autoscaling group wins over one that a group refers to
-  // (`launch_template { id = aws_launch_template.nodes.id }`); plain loops: this runs per image
-  // over every consumer
-  for (const c of img.consumers) {
-    const g = verdictFor(groups, c, c.loc.file, c.resource).direct;
-    if (g) return { resource: g.resource, loc: g.loc };
-  }
-  if (own?.direct) return { resource: own.direct.resource, loc: own.direct.loc };
-  for (const c of img.consumers) {
-    const g = verdictFor(groups, c, c.loc.file, c.resource).referenced;
-    if (g) return { resource: g.resource, loc: g.loc };
-  }
-  if (own?.referenced) return { resource: own.referenced.resource, loc: own.referenced.loc };
-  return undefined;
+  // (`launch_template { id = aws_launch_template.nodes.id }`)
+  const { direct, referenced } = consumersVerdict(groups, img.consumers);
+  const g = direct ?? own?.direct ?? referenced ?? own?.referenced;
+  return g ? { resource: g.resource, loc: g.loc } : undefined;
 }
 
 /** `type.name` of every resource referenced anywhere in a block body (HCL and CDKTF alike produce `ref` expressions). */

@@ -75,6 +75,30 @@ describe('node-image facts', () => {
     expect(us1.regions.map((r) => r.region)).toEqual(['us1']);
   });
 
+  it('gives an image matched by several reference sets its launchers in file order, sharing lists between images', async () => {
+    const packer = (name: string) =>
+      `source "amazon-ebs" "n" {\n  ami_name = "${name}"\n  source_ami = "ubuntu-jammy-22.04"\n}\nbuild {\n  sources = ["source.amazon-ebs.n"]\n}\n`;
+    const lt = (name: string, ref: string) => `resource "aws_launch_template" "${name}" {\n  image_id = "${ref}"\n}\n`;
+    const scan = await scanOf({
+      'images/a1/a1.pkr.hcl': packer('fam-a-1'),
+      'images/a2/a2.pkr.hcl': packer('fam-a-2'),
+      'images/b/b.pkr.hcl': packer('fam-b-1'),
+      // launch order: t1 (glob: a1, a2), t2 (exact: a1), t3 (glob again), t4 (b), t5 (prefix: a1, a2)
+      'regions/r1/main.tf': lt('t1', 'fam-a-*') + lt('t2', 'fam-a-1'),
+      'regions/r2/main.tf': lt('t3', 'fam-a-*') + lt('t4', 'fam-b-1') + lt('t5', 'fam-a'),
+    });
+    const byName = new Map(nodeImages(scan).filter((i) => i.kind === 'packer').map((i) => [i.name, i]));
+    const launchers = (n: string) => byName.get(n)!.consumers.map((c) => c.resource);
+    expect(launchers('fam-a-1')).toEqual(['aws_launch_template.t1', 'aws_launch_template.t2', 'aws_launch_template.t3', 'aws_launch_template.t5']);
+    expect(launchers('fam-a-2')).toEqual(['aws_launch_template.t1', 'aws_launch_template.t3', 'aws_launch_template.t5']);
+    expect(launchers('fam-b-1')).toEqual(['aws_launch_template.t4']);
+    // images matched by exactly the same reference sets share one list
+    const scan2 = await scanOf({ 'a/x.pkr.hcl': packer('fam-x-1'), 'b/x.pkr.hcl': packer('fam-x-2'), 'main.tf': lt('t', 'fam-x-*') + lt('u', 'fam-x') });
+    const [x1, x2] = nodeImages(scan2).filter((i) => i.kind === 'packer');
+    expect(x1.consumers).toEqual(x2.consumers);
+    expect(x1.consumers.map((c) => c.resource)).toEqual(['aws_launch_template.t', 'aws_launch_template.u']);
+  });
+
   it('the remediated twin: timers masked, package purged, networkd settings folded', async () => {
     const scan = await scanOf(load('fixtures/example-fleet-remediated'));
     const img = nodeImages(scan).find((i) => i.kind === 'packer')!;
