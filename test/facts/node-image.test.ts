@@ -6,6 +6,7 @@ import { allScanners } from '../../scanners/index.js';
 import { ScanModel } from '../../engine/scan-model.js';
 import { parseConfig } from '../../engine/config-load.js';
 import { applySed, imageNameMatches, networkdBased, nodeImages, osFromText } from '../../engine/facts/node-image.js';
+import { autoscaledBy } from '../../rules/schedule/autoscaled.js';
 
 async function scanOf(files: Record<string, string>): Promise<ScanModel> {
   const { documents, files: sf } = await parseFiles(allScanners, files);
@@ -97,6 +98,26 @@ describe('node-image facts', () => {
     const [x1, x2] = nodeImages(scan2).filter((i) => i.kind === 'packer');
     expect(x1.consumers).toEqual(x2.consumers);
     expect(x1.consumers.map((c) => c.resource)).toEqual(['aws_launch_template.t', 'aws_launch_template.u']);
+  });
+
+  it('finds the autoscaling group of an image through its shared launcher list: a group launching it directly wins over one referring to an earlier launcher', async () => {
+    const packer = (name: string) =>
+      `source "amazon-ebs" "n" {\n  ami_name = "${name}"\n  source_ami = "ubuntu-jammy-22.04"\n}\nbuild {\n  sources = ["source.amazon-ebs.n"]\n}\n`;
+    const scan = await scanOf({
+      'images/a/a.pkr.hcl': packer('fam-a-1'),
+      'images/b/b.pkr.hcl': packer('fam-b-1'),
+      'images/c/c.pkr.hcl': packer('fam-c-1'),
+      // first in file order: a launch template that an autoscaling group refers to (fam-a and fam-b)
+      'regions/r1/main.tf':
+        'resource "aws_launch_template" "lt" {\n  image_id = "fam-[ab]-*"\n}\nresource "aws_autoscaling_group" "asg" {\n  launch_template {\n    id = aws_launch_template.lt.id\n  }\n}\n',
+      // later: a scale set that launches fam-a itself; fam-c only by a plain instance
+      'regions/r2/main.tf':
+        'resource "azurerm_linux_virtual_machine_scale_set" "vmss" {\n  source_image_id = "fam-a-1"\n}\nresource "aws_instance" "one" {\n  ami = "fam-c-1"\n}\n',
+    });
+    const img = (n: string) => nodeImages(scan).find((i) => i.name === n)!;
+    expect(autoscaledBy(scan, img('fam-a-1'))?.resource).toBe('azurerm_linux_virtual_machine_scale_set.vmss');
+    expect(autoscaledBy(scan, img('fam-b-1'))?.resource).toBe('aws_autoscaling_group.asg');
+    expect(autoscaledBy(scan, img('fam-c-1'))).toBeUndefined();
   });
 
   it('the remediated twin: timers masked, package purged, networkd settings folded', async () => {
