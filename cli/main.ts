@@ -10,15 +10,43 @@
  * This file only chooses what to load. The build (`npm run build`) bundles the command line into
  * one module, dist/cli/faultline.mjs: Node 20 loads and links each ES module of a tree separately,
  * and the bundle starts in about 0.12 s where the tree of some 350 modules takes 0.22 s — on every
- * run, so on every pre-commit hook (docs/performance.md). Without the bundle, with a bundle older
- * than the module tree (`tsc` rewrites every file it emits, so a `tsc`-only rebuild makes the bundle
- * stale), or with FAULTLINE_NO_BUNDLE=1, the same code runs from the module tree.
+ * run, so on every pre-commit hook (docs/performance.md). The bundle runs only while it is current
+ * (dist/cli/faultline.inputs.json lists what it was built from): no module it bundles is newer than
+ * it (`tsc` rewrites what it emits, so a rebuild without bundling — `tsc`, or `tsc -w` after one
+ * edit — makes it stale), and the packages it bundles are installed at the versions it has.
+ * Otherwise, or without the bundle or its list, or with FAULTLINE_NO_BUNDLE=1, the same code runs
+ * from the module tree.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const bundle = new URL('./faultline.mjs', import.meta.url);
-const mtime = (u: URL) => statSync(fileURLToPath(u), { throwIfNoEntry: false })?.mtimeMs ?? -1;
-const useBundle = !process.env.FAULTLINE_NO_BUNDLE && mtime(bundle) >= mtime(new URL('./entry.js', import.meta.url));
-const { main } = (await import(useBundle ? bundle.href : './entry.js')) as typeof import('./entry.js');
+interface BundleInputs {
+  modules: string[];
+  packages: Record<string, { version: string; at: string }>;
+}
+
+function bundleIsCurrent(dir: string): boolean {
+  try {
+    const built = statSync(path.join(dir, 'faultline.mjs')).mtimeMs;
+    const inputs = JSON.parse(readFileSync(path.join(dir, 'faultline.inputs.json'), 'utf8')) as BundleInputs;
+    if (!inputs.modules.length || inputs.modules.some((m) => statSync(path.join(dir, m)).mtimeMs > built)) return false;
+    let req: NodeRequire | undefined;
+    const manifest = (name: string, at: string): string => {
+      try {
+        return readFileSync(path.join(dir, at), 'utf8');
+      } catch {
+        return readFileSync((req ??= createRequire(path.join(dir, 'main.js'))).resolve(`${name}/package.json`), 'utf8');
+      }
+    };
+    return Object.entries(inputs.packages).every(([name, { version, at }]) => (JSON.parse(manifest(name, at)) as { version?: string }).version === version);
+  } catch {
+    return false; // no bundle, no list, a listed module gone, a package not found
+  }
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const useBundle = !process.env.FAULTLINE_NO_BUNDLE && bundleIsCurrent(here);
+const { main } = (await import(useBundle ? './faultline.mjs' : './entry.js')) as typeof import('./entry.js');
 await main(process.argv.slice(2));

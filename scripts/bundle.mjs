@@ -1,5 +1,5 @@
 // Bundle the compiled command line (dist/cli/entry.js and everything it imports) into one ES
-// module, dist/cli/faultline.mjs, which dist/cli/main.js loads when it exists. Run after `tsc`
+// module, dist/cli/faultline.mjs, which dist/cli/main.js loads while it is current. Run after `tsc`
 // (`npm run build` and `prepare` do both).
 //
 // Why: Node 20 resolves, reads, compiles and links every ES module of a tree on its own, and
@@ -27,6 +27,12 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(repo, 'dist');
 const out = path.join(dist, 'cli', 'faultline.mjs');
 const licenses = path.join(dist, 'cli', 'third-party-licenses.txt');
+// What the bundle was built from, for main.js to check it is current: the faultline modules inside
+// it (relative to dist/cli; a `tsc -w` rebuild rewrites only the files that changed, so any of
+// them newer than the bundle means it is stale), and the versions of the bundled packages that are
+// faultline's own dependencies (`npm install yaml@…` runs no build, and the parse cache's salt
+// names the installed version of a parser).
+const inputs = path.join(dist, 'cli', 'faultline.inputs.json');
 
 // rolldown is a native package (one prebuilt binary per platform, no install script). Where it has
 // no binary, building still succeeds: the command line then runs from the module tree.
@@ -34,7 +40,7 @@ let rolldown;
 try {
   ({ rolldown } = await import('rolldown'));
 } catch (e) {
-  for (const f of [out, `${out}.map`, licenses]) rmSync(f, { force: true });
+  for (const f of [out, `${out}.map`, licenses, inputs]) rmSync(f, { force: true });
   console.warn(`faultline: not bundling (rolldown is unavailable here: ${e.message}); the command line runs from the module tree, about 0.1 s slower to start`);
   process.exit(0);
 }
@@ -65,6 +71,11 @@ const build = await rolldown({
 // which packages went in decides the banner, so generate first, then write
 const { output } = await build.generate({ format: 'esm' });
 const packages = bundledPackages(output[0].moduleIds);
+const own = output[0].moduleIds
+  .filter((id) => id.startsWith(dist + path.sep) && id.endsWith('.js'))
+  .map((id) => path.relative(path.dirname(out), id).split(path.sep).join('/'))
+  .map((rel) => (rel.startsWith('.') ? rel : `./${rel}`))
+  .sort();
 await build.write({
   file: out,
   format: 'esm',
@@ -73,6 +84,14 @@ await build.write({
   banner: `/*! faultline command line, bundled by scripts/bundle.mjs. Includes ${packages.map((p) => `${p.name}@${p.version} (${p.license})`).join(', ')}: licence texts in ./third-party-licenses.txt */`,
 });
 await build.close();
+// written after the bundle, so a build interrupted in between leaves no list: the tree runs
+const direct = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).dependencies ?? {};
+// each with where its package.json was, relative to dist/cli: main.js reads it there, and resolves
+// the package only when this install put it elsewhere (hoisted into a project's node_modules)
+const versions = Object.fromEntries(
+  packages.filter((p) => p.name in direct).map((p) => [p.name, { version: p.version, at: path.relative(path.dirname(out), path.join(p.dir, 'package.json')).split(path.sep).join('/') }]),
+);
+writeFileSync(inputs, `${JSON.stringify({ modules: own, packages: versions }, null, 2)}\n`);
 writeFileSync(
   licenses,
   `Third-party code bundled into faultline.mjs (scripts/bundle.mjs)\n\n${packages.map((p) => `${'='.repeat(78)}\n${p.name}@${p.version} — ${p.license}\n${'='.repeat(78)}\n\n${p.text.trim()}\n`).join('\n')}`,
@@ -94,6 +113,6 @@ function bundledPackages(moduleIds) {
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
       const file = readdirSync(dir).sort().find((f) => /^licen[cs]e/i.test(f));
       if (!file) throw new Error(`bundle: ${name} ships no licence file; add its licence text to scripts/bundle.mjs before bundling it`);
-      return { name, version: pkg.version, license: pkg.license ?? 'see text', text: readFileSync(path.join(dir, file), 'utf8') };
+      return { name, dir, version: pkg.version, license: pkg.license ?? 'see text', text: readFileSync(path.join(dir, file), 'utf8') };
     });
 }

@@ -1,8 +1,9 @@
 /**
  * The bundled command line (dist/cli/faultline.mjs, scripts/bundle.mjs) against the module tree it
  * is built from. Uses dist/ (npm test builds both).
- * - dist/cli/main.js picks the bundle only when it is there, not older than the tree, and not
- *   switched off (FAULTLINE_NO_BUNDLE);
+ * - dist/cli/main.js picks the bundle only while it is current (no module it was built from is
+ *   newer, its packages are installed at the bundled versions) and not switched off
+ *   (FAULTLINE_NO_BUNDLE);
  * - both give byte-identical reports, exit codes and stderr, also where modules locate files next
  *   to themselves (CDKTF through createRequire'd ts-morph, parse workers, the hostile fixtures);
  * - the parse cache's salt is the same from both (a cache one writes, the other reads whole);
@@ -36,25 +37,59 @@ describe('which code dist/cli/main.js runs', () => {
     const t = Date.now() / 1000 - secondsAgo;
     utimesSync(path.join(dir, file), t, t);
   };
+  const inputs = (packages: Record<string, { version: string; at: string }> = {}) =>
+    writeFileSync(path.join(dir, 'faultline.inputs.json'), JSON.stringify({ modules: ['./entry.js', './other.js'], packages }));
+  const pkg = (rel: string, version: string) => {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), JSON.stringify({ name: rel.split('/').at(-2), version }));
+  };
 
-  it('the bundle when it is at least as new as the module tree, else the tree', () => {
+  it('the bundle while it is current, else the module tree', () => {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     copyFileSync(main, path.join(dir, 'main.js'));
     standIn('entry.js', 'tree');
+    writeFileSync(path.join(dir, 'other.js'), '');
     expect(ran()).toBe('tree'); // no bundle
     standIn('faultline.mjs', 'bundle');
     setAge('entry.js', 60);
+    setAge('other.js', 60);
     setAge('faultline.mjs', 30);
+    expect(ran()).toBe('tree'); // no list of what it was built from
+    inputs();
     expect(ran()).toBe('bundle');
     expect(ran({ FAULTLINE_NO_BUNDLE: '1' })).toBe('tree');
-    setAge('faultline.mjs', 90); // a tsc-only rebuild after the last bundle
+    setAge('other.js', 10); // one module rebuilt after the bundle (tsc -w)
+    expect(ran()).toBe('tree');
+    setAge('other.js', 60);
+    rmSync(path.join(dir, 'other.js')); // a module it lists is gone
+    expect(ran()).toBe('tree');
+    writeFileSync(path.join(dir, 'other.js'), '');
+    setAge('other.js', 60);
+    expect(ran()).toBe('bundle');
+  });
+
+  it('the module tree when a bundled package is installed at another version', () => {
+    pkg('node_modules/yaml/package.json', '2.9.1');
+    inputs({ yaml: { version: '2.9.1', at: 'node_modules/yaml/package.json' } });
+    expect(ran()).toBe('bundle');
+    inputs({ yaml: { version: '2.8.0', at: 'node_modules/yaml/package.json' } });
+    expect(ran()).toBe('tree');
+    // installed elsewhere than at build time (hoisted): found by resolving the package from main.js
+    inputs({ yaml: { version: '2.9.1', at: '../elsewhere/yaml/package.json' } });
+    expect(ran()).toBe('bundle');
+    inputs({ absent: { version: '1.0.0', at: 'node_modules/absent/package.json' } });
     expect(ran()).toBe('tree');
   });
 
   it('the build made a current bundle', () => {
     expect(existsSync(bundle)).toBe(true);
-    expect(statSync(bundle).mtimeMs).toBeGreaterThanOrEqual(statSync(path.join(cliDir, 'entry.js')).mtimeMs);
+    const built = statSync(bundle).mtimeMs;
+    const { modules, packages } = JSON.parse(readFileSync(path.join(cliDir, 'faultline.inputs.json'), 'utf8')) as { modules: string[]; packages: Record<string, { version: string; at: string }> };
+    expect(modules).toContain('./entry.js');
+    expect(modules).toContain('../engine/engine.js');
+    for (const m of modules) expect(statSync(path.join(cliDir, m)).mtimeMs).toBeLessThanOrEqual(built);
+    expect(packages.yaml.version).toBe(JSON.parse(readFileSync('node_modules/yaml/package.json', 'utf8')).version);
   });
 });
 
