@@ -70,6 +70,8 @@ const build = await rolldown({
 });
 // which packages went in decides the banner, so generate first, then write
 const { output } = await build.generate({ format: 'esm' });
+// the old list goes first: a build interrupted before the new one is written leaves none, and the tree runs
+rmSync(inputs, { force: true });
 const packages = bundledPackages(output[0].moduleIds);
 const own = output[0].moduleIds
   .filter((id) => id.startsWith(dist + path.sep) && id.endsWith('.js'))
@@ -84,7 +86,6 @@ await build.write({
   banner: `/*! faultline command line, bundled by scripts/bundle.mjs. Includes ${packages.map((p) => `${p.name}@${p.version} (${p.license})`).join(', ')}: licence texts in ./third-party-licenses.txt */`,
 });
 await build.close();
-// written after the bundle, so a build interrupted in between leaves no list: the tree runs
 const direct = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).dependencies ?? {};
 // each with where its package.json was, relative to dist/cli: main.js reads it there, and resolves
 // the package only when this install put it elsewhere (hoisted into a project's node_modules)
@@ -100,12 +101,14 @@ writeFileSync(
 /** The node_modules packages among the bundled modules, with their licence texts. */
 function bundledPackages(moduleIds) {
   const roots = new Map();
+  const marker = `${path.sep}node_modules${path.sep}`;
   for (const id of moduleIds) {
-    const i = id.lastIndexOf(`${path.sep}node_modules${path.sep}`);
+    const i = id.lastIndexOf(marker);
     if (i < 0) continue;
-    const rest = id.slice(i + 14).split(path.sep);
+    const at = i + marker.length;
+    const rest = id.slice(at).split(path.sep);
     const name = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
-    roots.set(name, id.slice(0, i + 14) + name.split('/').join(path.sep));
+    roots.set(name, id.slice(0, at) + name.split('/').join(path.sep));
   }
   return [...roots]
     .sort(([a], [b]) => (a < b ? -1 : 1))
