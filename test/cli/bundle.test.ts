@@ -10,7 +10,7 @@
  * - the licence file names every third-party package the bundle's source map says went in.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,26 @@ describe('which code dist/cli/main.js runs', () => {
 });
 
 describe('the bundle behaves as the module tree', () => {
+  it('the command line runs from the bundle, or from the tree when told (seen in a CPU profile)', () => {
+    const urls = (env: NodeJS.ProcessEnv) => {
+      const dir = mkdtempSync(path.join(tmp, 'prof-'));
+      const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, main, 'scan', 'fixtures/example-fleet', '-q', '-f', 'json', '-o', path.join(dir, 'out.json')], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, ...env },
+      });
+      expect(r.status, r.stderr).toBe(1);
+      const [profile] = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+      const nodes = (JSON.parse(readFileSync(path.join(dir, profile), 'utf8')) as { nodes: { callFrame: { url: string } }[] }).nodes;
+      return new Set(nodes.map((n) => n.callFrame.url));
+    };
+    const fromBundle = [...urls({})];
+    expect(fromBundle.some((u) => u.endsWith('/dist/cli/faultline.mjs'))).toBe(true);
+    expect(fromBundle.some((u) => u.endsWith('/dist/engine/engine.js'))).toBe(false);
+    const fromTree = [...urls({ FAULTLINE_NO_BUNDLE: '1' })];
+    expect(fromTree.some((u) => u.endsWith('/dist/cli/faultline.mjs'))).toBe(false);
+    expect(fromTree.some((u) => u.endsWith('/dist/engine/engine.js'))).toBe(true);
+  });
+
   const cases: [string, string[]][] = [
     ['example fleet', ['scan', 'fixtures/example-fleet']],
     ['CDKTF example (ts-morph loaded next to its module)', ['scan', 'fixtures/example-fleet-cdktf']],
