@@ -1002,8 +1002,9 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
       const regs = regions.regionsOf(doc, block);
       let bases: Proto[] = [];
       if (refs.length) {
-        const key = refs.map((r) => r.ref).join('\u0000');
-        bases = matched.get(key) ?? matched.set(key, byName.match(refs.map((r) => r.ref))).get(key)!;
+        const names = refs.map((r) => r.ref);
+        const key = names.join('\u0000');
+        bases = matched.get(key) ?? matched.set(key, byName.match(names)).get(key)!;
       }
       // one consumer object shared by every image it launches
       const consumer = { resource, loc: block.loc, regions: regs };
