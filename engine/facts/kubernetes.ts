@@ -790,7 +790,7 @@ export function workloadModelOf(docs: readonly K8sFacts[], values: readonly Mesh
   const all: ObjectFacts[] = [];
   for (const d of docs) for (const obj of d.objects) all.push({ obj, file: d.file, docId: d.docId });
   const of = (k: string) => all.filter((x) => x.obj.kind === k);
-  const sel = (x: ObjectFacts): Selector => ({ ...x, resource: resourceName(x.obj) });
+  const sel = (x: ObjectFacts): Selector => ({ obj: x.obj, file: x.file, docId: x.docId, resource: resourceName(x.obj) });
 
   const nsInjection = new Map<string, 'istio' | 'linkerd'>();
   for (const n of of('Namespace')) {
@@ -812,7 +812,9 @@ export function workloadModelOf(docs: readonly K8sFacts[], values: readonly Mesh
     const repE = getEntry(get(x.obj.value, 'spec'), 'replicas');
     const graceE = getEntry(spec, 'terminationGracePeriodSeconds');
     const w: Workload = {
-      ...x,
+      obj: x.obj,
+      file: x.file,
+      docId: x.docId,
       kind,
       name: x.obj.name,
       namespace: x.obj.namespace,

@@ -364,8 +364,11 @@ export function aptReadsName(base: string): boolean {
   return /^[A-Za-z0-9_:.-]+$/.test(base);
 }
 
+/** The last non-empty segment of a path (the path itself when it has none). */
 function basename(p: string): string {
-  return p.split('/').filter(Boolean).pop() ?? p;
+  let end = p.length;
+  while (end > 0 && p[end - 1] === '/') end--;
+  return end > 0 ? p.slice(p.lastIndexOf('/', end - 1) + 1, end) : p;
 }
 
 function normUnit(u: string): string {
@@ -394,6 +397,10 @@ const STOCK_CONFIGS: Record<string, string> = { '/etc/dnf/automatic.conf': DNF_A
 
 // ---------------------------------------------------------------------------------------------
 // Building images
+
+const PACKAGE_MANAGERS = new Set(['apt-get', 'apt', 'aptitude', 'dnf', 'yum', 'microdnf', 'zypper', 'apk']);
+/** Commands other than package managers whose effect on an image `Builder.command` folds in. */
+const COMMANDS_READ = new Set(['systemctl', 'ln', 'rm', 'sed', 'dpkg']);
 
 class Builder {
   readonly files = new Map<string, VFile>();
@@ -493,9 +500,9 @@ class Builder {
   }
 
   command(c: ShellCommand): void {
-    const args = c.argv.slice(1).map((w) => w.value);
     const name = c.name;
-    if (!name) return;
+    if (!name || !(COMMANDS_READ.has(name) || PACKAGE_MANAGERS.has(name))) return;
+    const args = c.argv.slice(1).map((w) => w.value);
     if (name === 'systemctl') {
       const words = args.filter((a): a is string => a !== undefined);
       const now = words.includes('--now');
@@ -577,11 +584,14 @@ export function applySed(text: string, script: string): string | undefined {
 }
 
 /** Package installs/removals by package managers. */
+
 export function packageOp(name: string, args: (string | undefined)[]): { state: PackageState['state']; packages: string[] } | undefined {
+  // most commands of a script are neither: answer before building word lists for them
+  if (name !== 'dpkg' && !PACKAGE_MANAGERS.has(name)) return undefined;
   const words = args.filter((a): a is string => a !== undefined);
   const nonOpt = words.filter((a) => !a.startsWith('-'));
   const clean = (p: string) => p.replace(/[=:].*$/, '').replace(/\+$/, '');
-  if (['apt-get', 'apt', 'aptitude', 'dnf', 'yum', 'microdnf', 'zypper', 'apk'].includes(name)) {
+  if (PACKAGE_MANAGERS.has(name)) {
     const verb = nonOpt[0];
     const pkgs = nonOpt.slice(1).map(clean).filter((p) => /^[a-z0-9][a-z0-9+.-]*$/i.test(p));
     if (['install', 'add', 'in'].includes(verb)) return { state: 'installed', packages: pkgs };
@@ -713,20 +723,24 @@ function verdictOf(img: { os?: OsInfo; kind: NodeImageKind; loc: Loc }, b: Build
   const enA = aptValue(apt, 'APT::Periodic::Enable');
   const uu: Setting | undefined = uuA ? { value: uuA.value, loc: uuA.loc, stock: !uuA.loc } : undefined;
   const en: Setting | undefined = enA ? { value: enA.value, loc: enA.loc, stock: !enA.loc } : undefined;
-  const base = { related, packagePresent, unattendedUpgrade: uu, periodicEnable: en };
+  // literals rather than spreading one shared object: every image gets a verdict, and V8 copies a
+  // spread source generically each time
+  type State = ChannelVerdict['state'];
+  const undecided = (state: State, reason: string): ChannelVerdict => ({ related, packagePresent, unattendedUpgrade: uu, periodicEnable: en, state, reason });
+  const decided = (state: State, reason: string, decisive: Loc | undefined): ChannelVerdict => ({ related, packagePresent, unattendedUpgrade: uu, periodicEnable: en, state, reason, decisive });
 
-  if (packagePresent === 'no' && pkg) return { ...base, state: 'disabled', reason: `unattended-upgrades is ${pkg.state}`, decisive: pkg.loc };
-  if (!uu) return { ...base, state: packagePresent === 'no' ? 'disabled' : 'unknown', reason: 'APT::Periodic::Unattended-Upgrade is not set (apt treats it as 0)' };
-  if (aptTruthy(uu.value) === false) return { ...base, state: 'disabled', reason: `APT::Periodic::Unattended-Upgrade is "${uu.value}"`, decisive: uu.loc };
-  if (en && aptTruthy(en.value) === false) return { ...base, state: 'disabled', reason: `APT::Periodic::Enable is "${en.value}"`, decisive: en.loc };
+  if (packagePresent === 'no' && pkg) return decided('disabled', `unattended-upgrades is ${pkg.state}`, pkg.loc);
+  if (!uu) return undecided(packagePresent === 'no' ? 'disabled' : 'unknown', 'APT::Periodic::Unattended-Upgrade is not set (apt treats it as 0)');
+  if (aptTruthy(uu.value) === false) return decided('disabled', `APT::Periodic::Unattended-Upgrade is "${uu.value}"`, uu.loc);
+  if (en && aptTruthy(en.value) === false) return decided('disabled', `APT::Periodic::Enable is "${en.value}"`, en.loc);
   for (const u of [APT_DAILY_UPGRADE, 'apt-daily-upgrade.service']) {
     const st = unitState(b.units, u);
-    if (st && st.state !== 'enabled') return { ...base, state: 'disabled', reason: `${u} is ${st.state}`, decisive: st.loc };
+    if (st && st.state !== 'enabled') return decided('disabled', `${u} is ${st.state}`, st.loc);
   }
-  if (packagePresent === 'no') return { ...base, state: 'disabled', reason: 'the unattended-upgrades package is not part of this OS' };
-  if (!uu.loc && packagePresent !== 'yes') return { ...base, state: 'unknown', reason: 'package presence unknown' };
+  if (packagePresent === 'no') return undecided('disabled', 'the unattended-upgrades package is not part of this OS');
+  if (!uu.loc && packagePresent !== 'yes') return undecided('unknown', 'package presence unknown');
   const why = uu.loc ? `APT::Periodic::Unattended-Upgrade is "${uu.value}"` : `the ${img.os?.distro ?? ''} ${img.os?.version ?? ''} base image ships APT::Periodic::Unattended-Upgrade "1"`.replace(/\s+/g, ' ');
-  return { ...base, state: 'enabled', reason: why, decisive: uu.loc ?? pkg?.loc };
+  return decided('enabled', why, uu.loc ?? pkg?.loc);
 }
 
 function timerAction(service: string, b: Builder): EffectiveTimer['action'] {
@@ -1197,8 +1211,11 @@ function looseImages(scan: ScanModel, regions: RegionResolver, claimed: Set<stri
   for (const doc of scan.documents) {
     if (doc.origin || claimed.has(doc.file)) continue;
     if (!['apt-conf', 'networkd', 'networkmanager', 'keyvalue', 'systemd-unit', 'shell', 'cloud-config', 'kubernetes', 'autoinstall', 'mime-multipart', 'imagebuilder'].includes(doc.format)) continue;
-    const b = new Builder(scan, `file:${doc.id}`);
     const p = loosePath(doc);
+    // replaying a document other than a script or a cloud-config only replays its children: with
+    // neither a path nor children it contributes nothing (most Kubernetes documents)
+    if (!p && doc.format !== 'shell' && doc.format !== 'cloud-config' && !scan.children(doc).length) continue;
+    const b = new Builder(scan, `file:${doc.id}`);
     if (p) {
       b.claim(doc);
       b.write(p, { doc, text: doc.text, loc: doc.loc });
