@@ -1013,20 +1013,22 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
     for (const block of doc.model.body.blocks.filter((b) => b.type === 'resource')) {
       const refs = imageRefsOf(scan, doc, block);
       const resource = block.labels.join('.');
-      const regs = regions.regionsOf(doc, block);
       let bases: Proto[] = [];
       if (refs.length) {
         const names = refs.map((r) => r.ref);
         const key = names.join('\u0000');
         bases = matched.get(key) ?? matched.set(key, byName.match(names)).get(key)!;
       }
-      // one consumer object shared by every image it launches
-      const consumer = { resource, loc: block.loc, regions: regs };
+      const userData = kids.filter((k) => within(k.origin!.loc, block.loc) && (k.origin!.via === 'terraform-user-data' || k.format === 'cloud-config' || k.format === 'mime-multipart'));
+      // most resources neither launch an image nor carry user data: resolve regions only for those that do
+      if (!bases.length && !userData.length) continue;
+      const regs = regions.regionsOf(doc, block);
       if (bases.length) {
+        // one consumer object shared by every image it launches
+        const consumer = { resource, loc: block.loc, regions: regs };
         order.set(consumer, order.size);
         (launchers.get(bases) ?? launchers.set(bases, []).get(bases)!).push(consumer);
       }
-      const userData = kids.filter((k) => within(k.origin!.loc, block.loc) && (k.origin!.via === 'terraform-user-data' || k.format === 'cloud-config' || k.format === 'mime-multipart'));
       if (!userData.length) continue;
       const base = bases[0];
       const b = base ? base.builder.clone(`layer:${resource}`) : new Builder(scan, `layer:${resource}`);
