@@ -821,11 +821,14 @@ function containerCommands(o: K8sObject): { text: string; loc: Loc }[] {
 function k8sFacts(scan: ScanModel, resolver: RegionResolver): ScheduleFact[] {
   const out: ScheduleFact[] = [];
   for (const doc of scan.ofFormat('kubernetes')) {
-    const regions = regionsOrUnknown(regionsOfDoc(scan, resolver, doc));
+    // regions only for the documents that hold a CronJob or a DaemonSet (few of them)
+    let regions: (RegionAttribution | undefined)[] | undefined;
     for (const o of kubernetesFacts(doc).objects) {
+      if (o.kind !== 'CronJob' && o.kind !== 'DaemonSet') continue;
+      regions ??= regionsOrUnknown(regionsOfDoc(scan, resolver, doc));
       const resource = `${o.kind}/${o.namespace ? o.namespace + '/' : ''}${o.name}`;
       if (o.kind === 'CronJob') out.push(...cronJob(o, doc, regions, resource));
-      else if (o.kind === 'DaemonSet') out.push(...kured(o, doc, regions, resource));
+      else out.push(...kured(o, doc, regions, resource));
     }
   }
   return out;
