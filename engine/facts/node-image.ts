@@ -466,37 +466,48 @@ class Builder {
   }
 
   applyShell(doc: DocumentOf<'shell'>): void {
-    type Ev = { start: number; run: () => void };
+    // commands, file writes and nested scripts, replayed in source order (a command before a write
+    // at the same offset, a nested script between them); events are plain records, not closures,
+    // because every script of the fleet goes through here
+    const EV_COMMAND = 0;
+    const EV_WRITE = 1;
+    const EV_SCRIPT = 2;
+    type Ev = { start: number; kind: number; i: number };
+    const { commands, writes } = doc.model;
+    const kids = this.scan.children(doc);
     const evs: Ev[] = [];
-    for (const c of doc.model.commands) evs.push({ start: c.loc.start, run: () => this.command(c) });
-    for (const w of doc.model.writes) {
-      evs.push({
-        start: w.loc.start + 0.5,
-        run: () => {
-          if (w.via === 'copy' || w.via === 'move' || w.via === 'install') {
-            const src = w.from && w.from.startsWith('/') ? this.files.get(w.from) : undefined;
-            if (src) {
-              this.write(w.path, { doc: src.doc, text: src.text, loc: w.loc, chain: [...src.chain, ...(src.loc ? [src.loc] : [])], edits: src.edits });
-              if (w.via === 'move') this.files.delete(w.from!);
-            } else this.write(w.path, { loc: w.loc });
-          } else if (w.via === 'sed') {
-            // handled by the `sed` command, which knows the script
-          } else {
-            const content = w.contentDocId ? this.scan.document(w.contentDocId) : undefined;
-            if (content) this.claim(content);
-            const prev = this.files.get(w.path);
-            if (w.mode === 'append' && prev) {
-              this.write(w.path, { ...prev, text: prev.text !== undefined && content ? prev.text + content.text : undefined, edits: [...(prev.edits ?? []), w.loc] });
-            } else this.write(w.path, { doc: content, text: content?.text, loc: w.loc });
-          }
-        },
-      });
-    }
-    for (const k of this.scan.children(doc)) {
-      if (k.format === 'shell' && !k.origin?.targetPath) evs.push({ start: k.origin!.loc.start + 0.25, run: () => this.apply(k) });
+    for (let i = 0; i < commands.length; i++) evs.push({ start: commands[i].loc.start, kind: EV_COMMAND, i });
+    for (let i = 0; i < writes.length; i++) evs.push({ start: writes[i].loc.start + 0.5, kind: EV_WRITE, i });
+    for (let i = 0; i < kids.length; i++) {
+      const k = kids[i];
+      if (k.format === 'shell' && !k.origin?.targetPath) evs.push({ start: k.origin!.loc.start + 0.25, kind: EV_SCRIPT, i });
     }
     evs.sort((a, b) => a.start - b.start);
-    for (const e of evs) e.run();
+    for (const e of evs) {
+      if (e.kind === EV_COMMAND) this.command(commands[e.i]);
+      else if (e.kind === EV_SCRIPT) this.apply(kids[e.i]);
+      else this.replayWrite(writes[e.i]);
+    }
+  }
+
+  /** A file write a script makes: copy, move, install, or content written (`>`, `>>`, tee, heredoc). */
+  private replayWrite(w: DocumentOf<'shell'>['model']['writes'][number]): void {
+    if (w.via === 'copy' || w.via === 'move' || w.via === 'install') {
+      const src = w.from && w.from.startsWith('/') ? this.files.get(w.from) : undefined;
+      if (src) {
+        this.write(w.path, { doc: src.doc, text: src.text, loc: w.loc, chain: [...src.chain, ...(src.loc ? [src.loc] : [])], edits: src.edits });
+        if (w.via === 'move') this.files.delete(w.from!);
+      } else this.write(w.path, { loc: w.loc });
+    } else if (w.via === 'sed') {
+      // handled by the `sed` command, which knows the script
+    } else {
+      const content = w.contentDocId ? this.scan.document(w.contentDocId) : undefined;
+      if (content) this.claim(content);
+      const prev = this.files.get(w.path);
+      if (w.mode === 'append' && prev) {
+        this.write(w.path, { ...prev, text: prev.text !== undefined && content ? prev.text + content.text : undefined, edits: [...(prev.edits ?? []), w.loc] });
+      } else this.write(w.path, { doc: content, text: content?.text, loc: w.loc });
+    }
   }
 
   command(c: ShellCommand): void {
