@@ -76,6 +76,38 @@ describe('node-image facts', () => {
     expect(us1.regions.map((r) => r.region)).toEqual(['us1']);
   });
 
+  it('replays a build script in source order: writes, removals, nested scripts, masks and purges', async () => {
+    const steps = [
+      "cat > /etc/apt/apt.conf.d/20auto-upgrades <<'EOF'",
+      'APT::Periodic::Unattended-Upgrade "1";',
+      'EOF',
+      'rm /etc/apt/apt.conf.d/20auto-upgrades',
+      "cat > /etc/apt/apt.conf.d/99periodic <<'EOF'",
+      'APT::Periodic::Enable "1";',
+      'EOF',
+      "bash -c 'rm /etc/apt/apt.conf.d/99periodic'",
+      "cat > /etc/apt/apt.conf.d/50keep <<'EOF'",
+      'APT::Periodic::Verbose "1";',
+      'EOF',
+      'ln -s /dev/null /etc/systemd/system/apt-daily-upgrade.timer',
+      'dpkg --purge unattended-upgrades',
+      'apt-get install -y curl',
+    ];
+    const imageOf = async (lines: string[]) => {
+      const scan = await scanOf({ 'scripts/setup.sh': ['#!/bin/bash', ...lines, ''].join('\n') });
+      return nodeImages(scan).find((i) => i.kind === 'file' && i.name === 'scripts/setup.sh')!;
+    };
+    const img = await imageOf(steps);
+    // written then removed, by the script itself and by a script it runs
+    expect([...img.files.keys()]).toEqual(['/etc/apt/apt.conf.d/50keep']);
+    expect(img.units.get('apt-daily-upgrade.timer')?.map((a) => a.verb)).toEqual(['mask']);
+    expect(img.packages.get('unattended-upgrades')?.state).toBe('purged');
+    expect(img.packages.get('curl')?.state).toBe('installed');
+    // the same steps with each removal before its write leave both files in place
+    const reordered = await imageOf([...steps.slice(3, 4), ...steps.slice(0, 3), ...steps.slice(7, 8), ...steps.slice(4, 7), ...steps.slice(8)]);
+    expect([...reordered.files.keys()].sort()).toEqual(['/etc/apt/apt.conf.d/20auto-upgrades', '/etc/apt/apt.conf.d/50keep', '/etc/apt/apt.conf.d/99periodic']);
+  });
+
   it('gives an image matched by several reference sets its launchers in file order, sharing lists between images', async () => {
     const packer = (name: string) =>
       `source "amazon-ebs" "n" {\n  ami_name = "${name}"\n  source_ami = "ubuntu-jammy-22.04"\n}\nbuild {\n  sources = ["source.amazon-ebs.n"]\n}\n`;
