@@ -488,7 +488,8 @@ export function get(v: Value | undefined, ...path: (string | number)[]): Value |
   // and getEntry inlined, not for-of and a call per step
   let cur: Value | undefined = v;
   for (let i = 0; i < path.length; i++) {
-    if (cur === undefined) return undefined;
+    // null never occurs in a well-formed tree; answered like undefined, as the former getEntry did
+    if (cur === undefined || cur === null) return undefined;
     const p = path[i];
     if (typeof p === 'number') cur = cur.kind === 'seq' ? cur.items[p] : undefined;
     else if (cur.kind === 'map') {

@@ -31,5 +31,7 @@ describe('value paths', () => {
     expect(get(doc, 'spec', 0)).toBeUndefined(); // an index into a map
     expect(get(doc, 'spec', 'template', 'containers', 'name')).toBeUndefined(); // a key into a sequence
     expect(get(undefined, 'spec')).toBeUndefined();
+    // a hole or a null where a value should be (never produced by our scanners) is not a crash
+    expect(get(seq(null as unknown as Value), 0, 'name')).toBeUndefined();
   });
 });
