@@ -595,7 +595,6 @@ export function applySed(text: string, script: string): string | undefined {
 }
 
 /** Package installs/removals by package managers. */
-
 export function packageOp(name: string, args: (string | undefined)[]): { state: PackageState['state']; packages: string[] } | undefined {
   // most commands of a script are neither: answer before building word lists for them
   if (name !== 'dpkg' && !PACKAGE_MANAGERS.has(name)) return undefined;
