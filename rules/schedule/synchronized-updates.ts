@@ -12,6 +12,7 @@ interface Options extends Record<string, unknown> {
   maxConcurrentRegions: number;
   healthGapMinutes: number;
   kinds: Kind[];
+  maxRelatedPerRegion: number;
 }
 
 /** Segments of the week where more than `max` regions are active. */
@@ -75,16 +76,23 @@ export default defineRule<Options>({
           default: ['install', 'reboot', 'maintenance'],
           description: 'Which schedules count: package installs, reboots, provider maintenance windows, other jobs.',
         },
+        maxRelatedPerRegion: {
+          type: 'integer',
+          minimum: 1,
+          default: 5,
+          description:
+            "How many of a region's schedules in the window a finding lists as related locations; the rest are counted in one more related location (every schedule is in the JSON and HTML reports' schedules).",
+        },
       },
     },
-    defaultOptions: { maxConcurrentRegions: 1, healthGapMinutes: 30, kinds: ['install', 'reboot', 'maintenance'] },
+    defaultOptions: { maxConcurrentRegions: 1, healthGapMinutes: 30, kinds: ['install', 'reboot', 'maintenance'], maxRelatedPerRegion: 5 },
     tags: ['blast-radius', 'schedule'],
     docs: 'docs/rules/synchronized-updates-across-regions.md',
   },
   checkScan(ctx) {
     const facts = allSchedules(ctx.scan);
     ctx.publishSchedules(facts.map((f) => toScheduleWindow(f, ctx.scan)));
-    const { maxConcurrentRegions: max, healthGapMinutes: gap, kinds } = ctx.options;
+    const { maxConcurrentRegions: max, healthGapMinutes: gap, kinds, maxRelatedPerRegion } = ctx.options;
     const relevant = facts.filter((f) => kinds.includes(f.kind) && f.intervals.length && f.region !== 'unknown');
     const byRegion = new Map<string, ScheduleFact[]>();
     for (const f of relevant) {
@@ -114,13 +122,35 @@ export default defineRule<Options>({
       const primary = involved[0];
       const related: RelatedLocation[] = [];
       const seen = new Set<string>();
+      // A fleet that shares one stock timer has thousands of schedules in the window: list the first
+      // few of each region and count the rest (code scanning shows 100 locations of an alert, and
+      // one finding should not be most of a report); every schedule is in the reports' schedules.
+      const listed = new Map<string, number>();
+      const unlisted = new Map<string, { count: number; first: ScheduleFact }>();
       for (const f of involved) {
         const k = `${f.region}|${f.loc.file}|${f.loc.start}`;
         if (seen.has(k)) continue;
         seen.add(k);
+        const n = listed.get(f.region) ?? 0;
+        if (n >= maxRelatedPerRegion) {
+          const u = unlisted.get(f.region);
+          if (u) u.count++;
+          else unlisted.set(f.region, { count: 1, first: f });
+          continue;
+        }
+        listed.set(f.region, n + 1);
         related.push({ loc: f.loc, message: `${f.region}: ${f.label} — ${f.expression}${f.timezone && f.timezone !== 'UTC' ? ` (${f.timezone})` : ''} → ${describeIntervals(f.intervals)}` });
         if (f.attribution?.loc && f.attribution.loc !== f.loc) related.push({ loc: f.attribution.loc, message: `${f.region}: region attribution (${f.attribution.how})` });
         for (const r of f.related.slice(0, 2)) related.push(r);
+      }
+      for (const region of g.regions) {
+        const u = unlisted.get(region);
+        if (!u) continue;
+        const what = u.count === 1 ? 'schedule' : 'schedules';
+        related.push({
+          loc: u.first.loc,
+          message: `${region}: ${u.count} more ${what} in this window, not listed here (this is the first of them; the JSON and HTML reports list every schedule)`,
+        });
       }
       ctx.report({
         messageId: 'overlap',

@@ -76,6 +76,35 @@ describe('FL201 synchronized-updates-across-regions', () => {
     expect(gap0.result.findings).toEqual([]);
   });
 
+  it("lists the first maxRelatedPerRegion schedules of each region and counts the rest, without changing the finding's identity", async () => {
+    const files: Record<string, string> = {};
+    const add = (region: string, n: number) => {
+      for (let i = 1; i <= n; i++) {
+        files[`regions/${region}/files/upgrade-${i}.timer`] = timer('*-*-* 06:00');
+        files[`regions/${region}/files/upgrade-${i}.service`] = service;
+      }
+    };
+    add('us1', 7);
+    add('eu1', 2);
+    const scheduleLines = (f: { related: { path: string; message: string }[] }, region: string) =>
+      f.related.filter((r) => r.message.startsWith(`${region}: `) && r.message.includes('→')).map((r) => r.path);
+
+    const capped = (await scanFiles(files, { only })).result.findings;
+    expect(capped).toHaveLength(1);
+    expect(scheduleLines(capped[0], 'us1')).toEqual([1, 2, 3, 4, 5].map((i) => `regions/us1/files/upgrade-${i}.timer`));
+    expect(scheduleLines(capped[0], 'eu1')).toEqual([1, 2].map((i) => `regions/eu1/files/upgrade-${i}.timer`));
+    const more = capped[0].related.filter((r) => /more schedules? in this window, not listed/.test(r.message));
+    expect(more.map((r) => [r.path, r.message.slice(0, r.message.indexOf(','))])).toEqual([['regions/us1/files/upgrade-6.timer', 'us1: 2 more schedules in this window']]);
+
+    const all = (await scanFiles(files, { only, config: 'rules:\n  FL201: { options: { maxRelatedPerRegion: 7 } }\n' })).result.findings;
+    expect(scheduleLines(all[0], 'us1')).toHaveLength(7);
+    expect(all[0].related.some((r) => /not listed/.test(r.message))).toBe(false);
+    // same hazard, same finding: message and fingerprint do not depend on how much is listed
+    expect([all[0].message, all[0].fingerprint]).toEqual([capped[0].message, capped[0].fingerprint]);
+
+    await expect(scanFiles(files, { only, config: 'rules:\n  FL201: { options: { maxRelatedPerRegion: 0 } }\n' })).rejects.toThrow(/maxRelatedPerRegion/);
+  });
+
   it('follows the timer to its service: a download-only timer is not an update window', async () => {
     const files = {
       'regions/us1/a.timer': timer('*-*-* 06:00'),
