@@ -52,6 +52,11 @@ describe('rule catalog', () => {
     for (const section of ['## What it finds', '## Why it matters', '## How to fix', '## How to suppress', '## Options']) {
       expect(doc, `${m.docs} lacks "${section}"`).toContain(section);
     }
+    // every option the schema accepts is explained in the Options section
+    const options = doc.slice(doc.indexOf('## Options'));
+    for (const name of Object.keys((m.optionsSchema as { properties?: Record<string, unknown> }).properties ?? {})) {
+      expect(options, `${m.docs} does not document option ${name}`).toContain(`\`${name}\``);
+    }
   });
 
   it.each(builtinRules.map((r) => [r.meta.id, r.meta] as const))('%s has tests and honest metadata', (id, m) => {
