@@ -390,7 +390,10 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   }
 
   const ruleMatches = (w: Waiver, p: Pending) => w.rules.some((r) => r === p.finding.ruleId || r === p.finding.ruleName);
-  for (const p of kept) {
+  // Every finding, not only the reported ones: in changed-files mode a changed faultline.yaml must
+  // still hear that a waiver expired although what it waives is in an unchanged file (the meta
+  // finding sits on the waiver, and is reported where a full scan would report it).
+  for (const p of deduped) {
     for (const w of waivers) {
       if (!ruleMatches(w, p) || !w.covers(p)) continue;
       w.used = true;

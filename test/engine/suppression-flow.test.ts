@@ -103,6 +103,38 @@ describe('suppressions through the whole pipeline', () => {
     expect(result.findings.map((f) => f.location.path)).toEqual(['b/user-data']);
   });
 
+  it('changed-files mode reports what a full scan reports on the changed files, waivers and their meta findings included', async () => {
+    const config = [
+      'waivers:',
+      '  - { rule: FL104, paths: ["a/**"], reason: legacy fleet, until: "2020-01-01" }',
+      '  - { rule: FL104, paths: ["c/**"], reason: replaced next quarter, until: "2999-01-01" }',
+      '',
+    ].join('\n');
+    const files = {
+      'faultline.yaml': config,
+      'a/user-data': CLOUD,
+      'b/user-data': '#cloud-config\n# faultline-ignore FL104 -- single-use runners\npackage_upgrade: true\n',
+      'c/user-data': CLOUD,
+      'd/user-data': '#cloud-config\n# faultline-ignore FL101 -- nothing to waive here\npackage_upgrade: false\n',
+    };
+    const show = (fs: { ruleId: string; location: { path: string; range: { start: { line: number } } }; suppression?: { kind: string }; fingerprint: string }[]) =>
+      fs.map((f) => `${f.ruleId} ${f.location.path}:${f.location.range.start.line} ${f.suppression?.kind ?? 'active'} ${f.fingerprint}`);
+    const full = (await scanFiles(files, { config, today: '2026-11-21' })).result;
+    // the full scan has each kind: an expired config waiver (FL002 on faultline.yaml), a valid one, an inline one, an unused one
+    expect(show(full.findings).map((x) => x.split(' ').slice(0, 3).join(' ')).sort()).toEqual([
+      'FL002 faultline.yaml:2 active',
+      'FL003 d/user-data:2 active',
+      'FL104 a/user-data:2 active',
+      'FL104 b/user-data:3 inline',
+      'FL104 c/user-data:2 config',
+    ]);
+    for (const changed of [['faultline.yaml'], ['a/user-data'], ['b/user-data'], ['c/user-data'], ['d/user-data'], ['faultline.yaml', 'c/user-data']]) {
+      const touches = (f: (typeof full.findings)[number]) => changed.includes(f.location.path) || f.related.some((r) => changed.includes(r.path));
+      const { result } = await scanFiles(files, { config, today: '2026-11-21', reportPaths: changed });
+      expect(show(result.findings), changed.join(' ')).toEqual(show(full.findings.filter(touches)));
+    }
+  });
+
   it('changed-files mode still reports an internal error on an unchanged file (a finding on a changed one may be missing)', async () => {
     const crash = defineRule({
       meta: { id: 'T002', name: 'crash', title: 'crash', family: 'auto-update', severity: 'info', description: '', rationale: '', remediation: '', formats: ['cloud-config'], scope: 'document', messages: { m: 'm' }, optionsSchema: {}, defaultOptions: {}, docs: '' },
