@@ -1475,6 +1475,36 @@ export function cniFor(scan: ScanModel, img: NodeImage): CniEvidence[] {
   return scoped.length || !img.fleetCni ? scoped : [img.fleetCni];
 }
 
+/** How many pieces of evidence of one CNI a finding lists as related locations. */
+export const CNI_RELATED_PER_CNI = 3;
+
+/**
+ * The CNI evidence of a finding as related locations: the first few of each CNI in scan order, then
+ * one more per CNI counting the rest. A fleet with a CNI manifest in every cluster directory would
+ * otherwise hang hundreds of locations on every image finding.
+ */
+export function cniRelated(ev: readonly CniEvidence[]): { loc: Loc; message: string }[] {
+  const out: { loc: Loc; message: string }[] = [];
+  const listed = new Map<string, number>();
+  const unlisted = new Map<string, { count: number; first: Loc }>();
+  for (const e of ev) {
+    if (!e.loc) continue;
+    const n = listed.get(e.cni) ?? 0;
+    if (n < CNI_RELATED_PER_CNI) {
+      listed.set(e.cni, n + 1);
+      out.push({ loc: e.loc, message: `${e.cni} installs its own routes and policy rules (${e.what})` });
+      continue;
+    }
+    const u = unlisted.get(e.cni);
+    if (u) u.count++;
+    else unlisted.set(e.cni, { count: 1, first: e.loc });
+  }
+  for (const [cni, u] of unlisted) {
+    out.push({ loc: u.first, message: `${cni}: ${u.count} more ${u.count === 1 ? 'resource deploys' : 'resources deploy'} it, not listed here (this is the first of them)` });
+  }
+  return out;
+}
+
 /** "Cilium (k8s/kube-system/cilium.yaml:12)" — the first evidence of each CNI. */
 export function describeCni(scan: ScanModel, ev: readonly CniEvidence[]): string {
   const first = new Map<string, CniEvidence>();

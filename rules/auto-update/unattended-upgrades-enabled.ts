@@ -8,6 +8,7 @@ import {
   aptValue,
   at,
   cniFor,
+  cniRelated,
   describeCni,
   describeOs,
   describeRegions,
@@ -105,7 +106,7 @@ export default defineRule<{ severityWithoutCni: 'error' | 'warning' | 'info' }>(
         ? `${timer.onCalendar.map((c) => c.expr).join(', ') || 'no calendar'}${timer.randomizedDelaySec ? ` + up to ${timer.randomizedDelaySec.value} random delay` : ''}${timer.stock ? ', the stock timer' : ''}`
         : 'the daily apt timer';
       const related = chainRelated(scan, img);
-      if (cni.length && networkd) for (const e of cni) if (e.loc) related.push({ loc: e.loc, message: `${e.cni} installs its own routes and policy rules (${e.what})` });
+      if (cni.length && networkd) related.push(...cniRelated(cni));
       const severity = cni.length ? undefined : ctx.options.severityWithoutCni;
       ctx.report({
         messageId: 'enabled',

@@ -3,7 +3,7 @@
  * routes/rules, without ManageForeignRoutes=no and ManageForeignRoutingPolicyRules=no.
  */
 import { defineRule, type RelatedLocation } from '../../engine/rule-api.js';
-import { at, cniFor, describeCni, describeOs, describeRegions, reportableImages, type NodeImage, type Setting } from '../../engine/facts/node-image.js';
+import { at, cniFor, cniRelated, describeCni, describeOs, describeRegions, reportableImages, type NodeImage, type Setting } from '../../engine/facts/node-image.js';
 
 function isNo(s: Setting | undefined): boolean {
   return !!s && ['0', 'no', 'n', 'false', 'f', 'off'].includes(s.value.trim().toLowerCase());
@@ -66,7 +66,7 @@ export default defineRule<{ requireCniEvidence: boolean }>({
           ? `unattended-upgrades is enabled on this image (${at(scan, uu.decisive)}) and will restart systemd-networkd when it installs a systemd update, which will delete routes installed by ${cniText}.`
           : 'Any systemd update, networkd restart or `networkctl reload` will delete them.';
       const related: RelatedLocation[] = [];
-      for (const e of cni) if (e.loc) related.push({ loc: e.loc, message: `${e.cni} installs its own routes and policy rules (${e.what})` });
+      related.push(...cniRelated(cni));
       if (uu.state === 'enabled' && uu.decisive) related.push({ loc: uu.decisive, message: 'unattended-upgrades is enabled here' });
       if (img.os?.evidence) related.push({ loc: img.os.evidence, message: `base OS: ${describeOs(img.os)}` });
       for (const s of [img.networkd.manageForeignRoutes, img.networkd.manageForeignRoutingPolicyRules]) if (s?.loc && !isNo(s)) related.push({ loc: s.loc, message: `effective setting: ${s.value}` });

@@ -29,6 +29,24 @@ describe('FL301 networkd-foreign-routes', () => {
     expect(f.related.map((r) => `${r.path}:${r.range.start.line}`)).toEqual(['k8s/cilium.yaml:4', 'img/node.pkr.hcl:4']);
   });
 
+  it('lists the first three manifests of each CNI and counts the rest (FL301 and FL101 alike)', async () => {
+    const files: Record<string, string> = { 'img/node.pkr.hcl': PKR('') };
+    for (let i = 1; i <= 5; i++) files[`clusters/c${i}/cilium.yaml`] = CILIUM;
+    files['clusters/c6/calico.yaml'] = 'apiVersion: operator.tigera.io/v1\nkind: Installation\nmetadata:\n  name: default\nspec: {}\n';
+    const { result } = await scanFiles(files, { only: ['FL101', 'FL301'] });
+    expect(result.findings.map((f) => f.ruleId)).toEqual(['FL101', 'FL301']);
+    for (const f of result.findings) {
+      const cni = f.related.filter((r) => /installs its own routes|deploy/.test(r.message)).map((r) => `${r.path}:${r.range.start.line} ${r.message.split(' (')[0]}`);
+      expect(cni, f.ruleId).toEqual([
+        'clusters/c1/cilium.yaml:4 Cilium installs its own routes and policy rules',
+        'clusters/c2/cilium.yaml:4 Cilium installs its own routes and policy rules',
+        'clusters/c3/cilium.yaml:4 Cilium installs its own routes and policy rules',
+        'clusters/c6/calico.yaml:4 Calico installs its own routes and policy rules',
+        'clusters/c4/cilium.yaml:4 Cilium: 2 more resources deploy it, not listed here',
+      ]);
+    }
+  });
+
   it('CNI evidence from Terraform: aws_eks_addon vpc-cni, helm_release cilium; only one setting present names the other', async () => {
     const tf = 'resource "aws_eks_addon" "cni" {\n  cluster_name = "x"\n  addon_name   = "vpc-cni"\n}\n';
     const half = '[Network]\nManageForeignRoutes=no\n';
