@@ -1483,7 +1483,10 @@ export const CNI_RELATED_PER_CNI = 3;
  * one more per CNI counting the rest. A fleet with a CNI manifest in every cluster directory would
  * otherwise hang hundreds of locations on every image finding.
  */
-export function cniRelated(ev: readonly CniEvidence[]): { loc: Loc; message: string }[] {
+export function cniRelated(
+  ev: readonly CniEvidence[],
+  describe: (e: CniEvidence) => string = (e) => `${e.cni} installs its own routes and policy rules (${e.what})`,
+): { loc: Loc; message: string }[] {
   const out: { loc: Loc; message: string }[] = [];
   const listed = new Map<string, number>();
   const unlisted = new Map<string, { count: number; first: Loc }>();
@@ -1492,7 +1495,7 @@ export function cniRelated(ev: readonly CniEvidence[]): { loc: Loc; message: str
     const n = listed.get(e.cni) ?? 0;
     if (n < CNI_RELATED_PER_CNI) {
       listed.set(e.cni, n + 1);
-      out.push({ loc: e.loc, message: `${e.cni} installs its own routes and policy rules (${e.what})` });
+      out.push({ loc: e.loc, message: describe(e) });
       continue;
     }
     const u = unlisted.get(e.cni);

@@ -4,7 +4,7 @@
  */
 import type { Document, ShellCommand } from '../../engine/model.js';
 import { defineRule } from '../../engine/rule-api.js';
-import { cniEvidence, describeCni } from '../../engine/facts/node-image.js';
+import { cniEvidence, cniRelated, describeCni } from '../../engine/facts/node-image.js';
 
 const BUILD_TIME = new Set(['packer-inline', 'packer-script', 'dockerfile-run', 'preseed-late-command', 'autoinstall-late-commands', 'imagebuilder-step']);
 
@@ -84,7 +84,7 @@ export default defineRule<Record<string, never>>({
         messageId: 'restart',
         data: { cmd, context, cni: cni.length ? `, including routes installed by ${describeCni(ctx.scan, cni)}` : ', including routes a CNI installed' },
         loc: c.loc,
-        related: cni.filter((e) => e.loc).map((e) => ({ loc: e.loc!, message: `${e.cni} installs its own routes (${e.what})` })),
+        related: cniRelated(cni, (e) => `${e.cni} installs its own routes (${e.what})`),
         document: doc,
         severity: context.startsWith('a Kubernetes') ? 'error' : undefined,
       });

@@ -150,6 +150,17 @@ describe('FL303 networkd-restart-on-live-node', () => {
     const { result } = await scanFiles({ 'k8s/ds.yaml': ds, 'k8s/cilium.yaml': CILIUM, 'user-data': cc }, { only });
     expect(result.findings.map((f) => `${where(f)} ${f.severity}`).sort()).toEqual(['k8s/ds.yaml:11:34-11:47 FL303 error', 'user-data:4:5-4:39 FL303 warning']);
     expect(result.findings[0].message).toMatch(/routes installed by Cilium/);
+    expect(result.findings[0].related.map((r) => `${r.path}:${r.range.start.line} ${r.message}`)).toEqual(['k8s/cilium.yaml:4 Cilium installs its own routes (DaemonSet kube-system/cilium)']);
+    // one per cluster directory: three listed, the rest counted
+    const many: Record<string, string> = { 'user-data': cc };
+    for (let i = 1; i <= 4; i++) many[`clusters/c${i}/cilium.yaml`] = CILIUM;
+    const counted = (await scanFiles(many, { only })).result.findings[0].related.map((r) => `${r.path} ${r.message}`);
+    expect(counted).toEqual([
+      'clusters/c1/cilium.yaml Cilium installs its own routes (DaemonSet kube-system/cilium)',
+      'clusters/c2/cilium.yaml Cilium installs its own routes (DaemonSet kube-system/cilium)',
+      'clusters/c3/cilium.yaml Cilium installs its own routes (DaemonSet kube-system/cilium)',
+      'clusters/c4/cilium.yaml Cilium: 1 more resource deploys it, not listed here (this is the first of them)',
+    ]);
   });
   it('near-misses: Packer build step, runcmd before the node joins', async () => {
     const { result } = await scanFiles(
