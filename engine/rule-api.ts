@@ -61,6 +61,30 @@ export interface RelatedLocation {
   message: string;
 }
 
+/**
+ * For findings whose evidence can run to thousands (every schedule in a shared window, every CNI
+ * manifest of a fleet): hands the first `max` items of each key, in order, to `list`, and returns
+ * for each key with more how many more there are and the first of them (in the order they were met),
+ * so the finding can say so in one more related location.
+ */
+export function listFirstPerKey<T>(items: Iterable<T>, keyOf: (item: T) => string, max: number, list: (item: T) => void): Map<string, { count: number; first: T }> {
+  const listed = new Map<string, number>();
+  const rest = new Map<string, { count: number; first: T }>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const n = listed.get(key) ?? 0;
+    if (n < max) {
+      listed.set(key, n + 1);
+      list(item);
+      continue;
+    }
+    const r = rest.get(key);
+    if (r) r.count++;
+    else rest.set(key, { count: 1, first: item });
+  }
+  return rest;
+}
+
 export interface Report {
   messageId: string;
   data?: Record<string, string | number>;

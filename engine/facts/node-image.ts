@@ -31,6 +31,7 @@ import {
   type UnitModel,
   type Value,
 } from '../model.js';
+import { listFirstPerKey, type RelatedLocation } from '../rule-api.js';
 import type { ScanModel } from '../scan-model.js';
 import { positionAt, type Loc } from '../source.js';
 import { RegionResolver, stringItems, type RegionAttribution } from './regions.js';
@@ -1486,24 +1487,12 @@ export const CNI_RELATED_PER_CNI = 3;
 export function cniRelated(
   ev: readonly CniEvidence[],
   describe: (e: CniEvidence) => string = (e) => `${e.cni} installs its own routes and policy rules (${e.what})`,
-): { loc: Loc; message: string }[] {
-  const out: { loc: Loc; message: string }[] = [];
-  const listed = new Map<string, number>();
-  const unlisted = new Map<string, { count: number; first: Loc }>();
-  for (const e of ev) {
-    if (!e.loc) continue;
-    const n = listed.get(e.cni) ?? 0;
-    if (n < CNI_RELATED_PER_CNI) {
-      listed.set(e.cni, n + 1);
-      out.push({ loc: e.loc, message: describe(e) });
-      continue;
-    }
-    const u = unlisted.get(e.cni);
-    if (u) u.count++;
-    else unlisted.set(e.cni, { count: 1, first: e.loc });
-  }
-  for (const [cni, u] of unlisted) {
-    out.push({ loc: u.first, message: `${cni}: ${u.count} more ${u.count === 1 ? 'resource deploys' : 'resources deploy'} it, not listed here (this is the first of them)` });
+): RelatedLocation[] {
+  const out: RelatedLocation[] = [];
+  const located = ev.filter((e): e is CniEvidence & { loc: Loc } => !!e.loc);
+  const rest = listFirstPerKey(located, (e) => e.cni, CNI_RELATED_PER_CNI, (e) => out.push({ loc: e.loc, message: describe(e) }));
+  for (const [cni, r] of rest) {
+    out.push({ loc: r.first.loc, message: `${cni}: ${r.count} more ${r.count === 1 ? 'resource deploys' : 'resources deploy'} it, not listed here (this is the first of them)` });
   }
   return out;
 }

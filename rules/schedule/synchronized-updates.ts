@@ -3,7 +3,7 @@
  * regions than the blast-radius budget allows overlap (or come closer than the health gap).
  */
 import { allSchedules, toScheduleWindow, type ScheduleFact } from '../../engine/facts/schedules.js';
-import { defineRule, type RelatedLocation } from '../../engine/rule-api.js';
+import { defineRule, listFirstPerKey, type RelatedLocation } from '../../engine/rule-api.js';
 import { describeIntervals, mergeIntervals, widenIntervals, WEEK_MINUTES, type Interval } from '../../engine/schedule/week.js';
 
 type Kind = ScheduleFact['kind'];
@@ -125,24 +125,15 @@ export default defineRule<Options>({
       // A fleet that shares one stock timer has thousands of schedules in the window: list the first
       // few of each region and count the rest (code scanning shows 100 locations of an alert, and
       // one finding should not be most of a report); every schedule is in the reports' schedules.
-      const listed = new Map<string, number>();
-      const unlisted = new Map<string, { count: number; first: ScheduleFact }>();
-      for (const f of involved) {
+      const distinct = involved.filter((f) => {
         const k = `${f.region}|${f.loc.file}|${f.loc.start}`;
-        if (seen.has(k)) continue;
-        seen.add(k);
-        const n = listed.get(f.region) ?? 0;
-        if (n >= maxRelatedPerRegion) {
-          const u = unlisted.get(f.region);
-          if (u) u.count++;
-          else unlisted.set(f.region, { count: 1, first: f });
-          continue;
-        }
-        listed.set(f.region, n + 1);
+        return !seen.has(k) && (seen.add(k), true);
+      });
+      const unlisted = listFirstPerKey(distinct, (f) => f.region, maxRelatedPerRegion, (f) => {
         related.push({ loc: f.loc, message: `${f.region}: ${f.label} — ${f.expression}${f.timezone && f.timezone !== 'UTC' ? ` (${f.timezone})` : ''} → ${describeIntervals(f.intervals)}` });
         if (f.attribution?.loc && f.attribution.loc !== f.loc) related.push({ loc: f.attribution.loc, message: `${f.region}: region attribution (${f.attribution.how})` });
         for (const r of f.related.slice(0, 2)) related.push(r);
-      }
+      });
       for (const region of g.regions) {
         const u = unlisted.get(region);
         if (!u) continue;
