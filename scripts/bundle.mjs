@@ -45,6 +45,12 @@ try {
   process.exit(0);
 }
 
+/** A path as a module specifier relative to dist/cli (where the bundle is): './x.js', '../engine/y.js'. */
+const fromCli = (p) => {
+  const rel = path.relative(path.dirname(out), p).split(path.sep).join('/');
+  return rel.startsWith('.') ? rel : `./${rel}`;
+};
+
 const EXTERNAL = ['tinypool', 'web-tree-sitter', 'typescript', 'ts-morph', '@typescript-eslint/typescript-estree', 'echarts', '@tree-sitter-grammars/tree-sitter-hcl', 'tree-sitter-bash'];
 const isExternal = (id) => id.startsWith('node:') || EXTERNAL.some((p) => id === p || id.startsWith(`${p}/`));
 
@@ -54,8 +60,7 @@ function ownModuleUrls() {
     name: 'faultline-own-module-urls',
     transform(code, id) {
       if (!id.startsWith(dist + path.sep) || !code.includes('import.meta.url')) return null;
-      const rel = path.relative(path.dirname(out), id).split(path.sep).join('/');
-      const url = `new URL(${JSON.stringify(rel.startsWith('.') ? rel : `./${rel}`)}, import.meta.url).href`;
+      const url = `new URL(${JSON.stringify(fromCli(id))}, import.meta.url).href`;
       return { code: code.replace(/\bimport\.meta\.url\b/g, url), map: null };
     },
   };
@@ -75,8 +80,7 @@ rmSync(inputs, { force: true });
 const packages = bundledPackages(output[0].moduleIds);
 const own = output[0].moduleIds
   .filter((id) => id.startsWith(dist + path.sep) && id.endsWith('.js'))
-  .map((id) => path.relative(path.dirname(out), id).split(path.sep).join('/'))
-  .map((rel) => (rel.startsWith('.') ? rel : `./${rel}`))
+  .map(fromCli)
   .sort();
 await build.write({
   file: out,
@@ -90,7 +94,7 @@ const direct = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8'))
 // each with where its package.json was, relative to dist/cli: main.js reads it there, and resolves
 // the package only when this install put it elsewhere (hoisted into a project's node_modules)
 const versions = Object.fromEntries(
-  packages.filter((p) => p.name in direct).map((p) => [p.name, { version: p.version, at: path.relative(path.dirname(out), path.join(p.dir, 'package.json')).split(path.sep).join('/') }]),
+  packages.filter((p) => p.name in direct).map((p) => [p.name, { version: p.version, at: fromCli(path.join(p.dir, 'package.json')) }]),
 );
 writeFileSync(inputs, `${JSON.stringify({ modules: own, packages: versions }, null, 2)}\n`);
 writeFileSync(
