@@ -186,13 +186,38 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   phase('rules');
 
   // -- reports → findings
+  // A location's snippet is filled in only if the location is reported (`withSnippets`): in
+  // changed-files mode most findings are not, and a file known from the scan state would have to
+  // be read for its snippet. Locations are copied only through `withMessage`, which carries that.
+  const snippetSource = new WeakMap<FindingLocation, [Loc, number]>();
   const locationOf = (l: Loc, maxLines = 5): FindingLocation | undefined => {
     const f = files.get(l.file);
     if (!f) return undefined;
-    const range = rangeOf(f, l);
+    const location = { path: l.file, range: rangeOf(f, l), snippet: '' };
+    snippetSource.set(location, [l, maxLines]);
+    return location;
+  };
+  const withMessage = (l: FindingLocation, message: string): FindingLocation & { message: string } => {
+    const copy = { ...l, message };
+    const source = snippetSource.get(l);
+    if (source) snippetSource.set(copy, source);
+    return copy;
+  };
+  const withSnippet = (location: FindingLocation): void => {
+    const source = snippetSource.get(location);
+    if (!source) return;
+    snippetSource.delete(location);
+    const [l, maxLines] = source;
+    const f = files.get(l.file)!;
+    const { range } = location;
     const lines: string[] = [];
     for (let i = range.start.line; i <= Math.min(range.end.line, range.start.line + maxLines - 1); i++) lines.push(lineText(f, i));
-    return { path: l.file, range, snippet: lines.join('\n') };
+    location.snippet = lines.join('\n');
+  };
+  const withSnippets = (f: Omit<Finding, 'fingerprint'>): void => {
+    withSnippet(f.location);
+    for (const r of f.related) withSnippet(r);
+    if (f.suppression?.location) withSnippet(f.suppression.location);
   };
   const chainOf = (doc: Document | undefined): string[] | undefined => {
     if (!doc?.origin) return undefined;
@@ -205,7 +230,8 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   interface Pending {
     finding: Omit<Finding, 'fingerprint'>;
     key?: string;
-    text: string;
+    /** The reported span (or, for meta findings, the waiver's), whose text goes into the fingerprint. */
+    textLoc: Loc;
     resourceLoc?: Loc;
     document?: Document;
     /** The primary location as root offsets. */
@@ -244,7 +270,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       })
       .map((r) => {
         const l = locationOf(r.loc, 1);
-        return l ? { ...l, message: r.message } : undefined;
+        return l ? withMessage(l, r.message) : undefined;
       })
       .filter((x): x is NonNullable<typeof x> => x !== undefined);
     const sb = synthesizedBlocks.length ? synthesizedBlockAt(report.resourceLoc ?? report.loc) : undefined;
@@ -252,11 +278,10 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       const src = sb.sourceLoc ? locationOf(sb.sourceLoc, 1) : undefined;
       related.push(
         src
-          ? { ...src, message: `synthesized from construct ${sb.constructPath} (${src.path}:${src.range.start.line})` }
-          : { ...locationOf(sb.loc, 1)!, message: `synthesized from construct ${sb.constructPath}` },
+          ? withMessage(src, `synthesized from construct ${sb.constructPath} (${src.path}:${src.range.start.line})`)
+          : withMessage(locationOf(sb.loc, 1)!, `synthesized from construct ${sb.constructPath}`),
       );
     }
-    const f = files.get(report.loc.file)!;
     const document = report.document ?? (report.documentId !== undefined ? model.document(report.documentId) : undefined);
     pending.push({
       primary: report.loc,
@@ -272,7 +297,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
         embedding: chainOf(document),
       },
       key: report.key,
-      text: f.text.slice(report.loc.start, Math.max(report.loc.start, report.loc.end)),
+      textLoc: report.loc,
       resourceLoc: report.resourceLoc,
       document,
     });
@@ -304,7 +329,6 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     if (!em) return;
     const location = locationOf(l, 1);
     if (!location) return;
-    const f = files.get(l.file)!;
     metaFindings.push({
       finding: {
         ruleId: m.id,
@@ -314,7 +338,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
         location,
         related,
       },
-      text: f.text.slice(l.start, l.end),
+      textLoc: l,
       key: data.rule,
       primary: l,
     });
@@ -400,7 +424,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       if (isExpired(w.until, today)) {
         if (w.loc) {
           addMeta(EXPIRED_SUPPRESSION, 'expired', { rule: p.finding.ruleId, until: w.until! }, w.loc, [
-            { ...p.finding.location, message: `the finding it waived: ${p.finding.message}` },
+            withMessage(p.finding.location, `the finding it waived: ${p.finding.message}`),
           ]);
         } else if (opts.config.source) {
           // a config waiver: point at the config file when it is inside the root
@@ -409,7 +433,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
           if (cf) {
             const i = cf.text.indexOf(w.until!);
             addMeta(EXPIRED_SUPPRESSION, 'expired', { rule: p.finding.ruleId, until: w.until! }, { file: rel, start: Math.max(0, i), end: Math.max(0, i) + w.until!.length }, [
-              { ...p.finding.location, message: `the finding it waived: ${p.finding.message}` },
+              withMessage(p.finding.location, `the finding it waived: ${p.finding.message}`),
             ]);
           }
         }
@@ -435,11 +459,13 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   // -- order, fingerprints, baseline
   const all = [...kept, ...metaFindings.filter(touches)];
   all.sort((a, b) => cmpFinding(a.finding, b.finding));
+  const textOf = (l: Loc) => files.get(l.file)!.text.slice(l.start, l.end);
   const fps = assignFingerprints(
     all.map((p) =>
-      baseFingerprint({ ruleId: p.finding.ruleId, path: p.finding.location.path, resource: p.finding.resource, key: p.key, text: p.text }),
+      baseFingerprint({ ruleId: p.finding.ruleId, path: p.finding.location.path, resource: p.finding.resource, key: p.key, text: textOf(p.textLoc) }),
     ),
   );
+  for (const p of all) withSnippets(p.finding);
   const findings: Finding[] = all.map((p, i) => ({ ...p.finding, fingerprint: fps[i] }));
   if (opts.baseline) {
     for (const f of findings) {
