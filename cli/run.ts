@@ -10,6 +10,7 @@ import { defaultConfig, type FaultlineConfig } from '../engine/config.js';
 import { runScan } from '../engine/engine.js';
 import type { CacheStats } from '../engine/cache.js';
 import type { FactsOnlyStats } from '../engine/parse-session.js';
+import type { StateStats } from '../engine/scan-state.js';
 import { failsThreshold } from '../engine/finding.js';
 import { loadBaseline, makeBaseline, writeBaseline, type Baseline } from '../engine/baseline.js';
 import { configureRules, findRule, metaRuleSettings, validateCatalog } from '../engine/rule-config.js';
@@ -280,7 +281,7 @@ export async function scanRoot(
   }
   const changed = values.changed ? new Set(targets.map((t) => toPosix(path.relative(root, t)))) : undefined;
   const cacheDir = values['cache-dir'] ? path.resolve(cwd, values['cache-dir']) : values.cache ? path.join(root, '.faultline-cache') : undefined;
-  const { result, timings, cache, factsOnly } = await runScan({
+  const { result, timings, cache, factsOnly, state } = await runScan({
     root,
     targets: changed ? [root] : scanTargets,
     config,
@@ -297,7 +298,7 @@ export async function scanRoot(
     onProgress: progress,
   });
   // ESLint's TIMING=1 convention: where the time went, on stderr, so outputs stay clean.
-  if (io.env.FAULTLINE_TIMING) io.stderr.write(formatTimings(timings, Number(io.env.FAULTLINE_TIMING) || 10, cache, factsOnly));
+  if (io.env.FAULTLINE_TIMING) io.stderr.write(formatTimings(timings, Number(io.env.FAULTLINE_TIMING) || 10, cache, factsOnly, state));
   return { result, config, failOn };
 }
 
@@ -312,6 +313,7 @@ function formatTimings(
   top: number,
   cache?: CacheStats,
   factsOnly?: FactsOnlyStats,
+  state?: StateStats,
 ): string {
   const rows = (o: Record<string, number>, heap?: Record<string, number>) =>
     Object.entries(o).map(([k, v]) => `  ${k.padEnd(22)} ${v.toFixed(1).padStart(9)} ms${heap?.[k] !== undefined ? `   heap ${heap[k].toFixed(0).padStart(5)} MB` : ''}`);
@@ -322,7 +324,10 @@ function formatTimings(
       ]
     : [];
   const w = factsOnly ? [`parse workers: ${factsOnly.files} files returned as facts only, ${factsOnly.reparsed} of them parsed again here`] : [];
-  return ['phase timings:', ...rows(t.phases, t.heapMB), `slowest rules (top ${top}):`, ...rows(rules), ...c, ...w, ''].join('\n');
+  const s = state
+    ? [`scan state: ${state.fileHits} files known unchanged, ${state.textReads} of them read after all`]
+    : [];
+  return ['phase timings:', ...rows(t.phases, t.heapMB), `slowest rules (top ${top}):`, ...rows(rules), ...c, ...s, ...w, ''].join('\n');
 }
 
 function emptyResult(root: string, failOn: Severity | 'never', rules: ScanResult['rules']): ScanResult {

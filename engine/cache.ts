@@ -60,6 +60,9 @@ const MAGIC = Buffer.from(`FLR${CACHE_FORMAT}`, 'latin1');
 const KEY_BYTES = 32;
 const MAC_BYTES = 32;
 const HEADER_BYTES = MAGIC.length + KEY_BYTES + 4 + MAC_BYTES;
+/** The scan state file: its own magic, and a bound on what is read of it. */
+const STATE_MAGIC = Buffer.from(`FLS${CACHE_FORMAT}`, 'latin1');
+const MAX_STATE_BYTES = 256 << 20;
 /** Appends are batched to about this many bytes; reads go through a window of this size. */
 const WRITE_BATCH = 1 << 20;
 const READ_WINDOW = 1 << 20;
@@ -711,6 +714,50 @@ export class ParseCache {
       fs.rmSync(tmp, { force: true });
     } finally {
       if (src !== undefined) fs.closeSync(src);
+    }
+  }
+
+  /**
+   * The scan state (see scan-state.ts): a small file beside the pack, authenticated like its
+   * records (magic, MAC over the salt and the bytes, bytes). Undefined when absent, unreadable,
+   * foreign or corrupt: a state that is not ours is never trusted, only ignored.
+   */
+  readState(): Buffer | undefined {
+    if (!this.secret) return undefined;
+    let fd: number | undefined;
+    try {
+      fd = openPack(path.join(this.bucket, 'state'), 'read');
+      const size = fs.fstatSync(fd).size;
+      if (size < STATE_MAGIC.length + MAC_BYTES || size > MAX_STATE_BYTES) return undefined;
+      const all = readExactly(fd, 0, size);
+      if (!all || !all.subarray(0, STATE_MAGIC.length).equals(STATE_MAGIC)) return undefined;
+      const mac = all.subarray(STATE_MAGIC.length, STATE_MAGIC.length + MAC_BYTES);
+      const body = all.subarray(STATE_MAGIC.length + MAC_BYTES);
+      return timingSafeEqual(mac, this.mac(`state\u0000${this.salt}`, body)) ? body : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  /** Replace the scan state (a temporary file, then a rename): a reader sees the old state or the new one. */
+  writeState(body: Uint8Array): void {
+    if (!this.writable || !this.secret || body.length > MAX_STATE_BYTES) return;
+    const file = path.join(this.bucket, 'state');
+    const tmp = `${file}.${process.pid}.tmp`;
+    let out: number | undefined;
+    try {
+      if (notPlain(file, 'file')) return;
+      out = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+      fs.writeSync(out, Buffer.concat([STATE_MAGIC, this.mac(`state\u0000${this.salt}`, body), body]));
+      fs.closeSync(out);
+      out = undefined;
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      this.stats.note ??= `scan state not written: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+      if (out !== undefined) fs.closeSync(out);
+      fs.rmSync(tmp, { force: true });
     }
   }
 

@@ -20,6 +20,7 @@ import type { ActiveRule } from './rule-config.js';
 import type { Report, RuleMeta, Severity } from './rule-api.js';
 import { DEFAULT_LIMITS, type Limits, type Scanner } from './scanner-api.js';
 import { ScanModel } from './scan-model.js';
+import { ScanState, type StateStats } from './scan-state.js';
 import { lineText, positionAt, rangeOf, type Loc, type SourceFile } from './source.js';
 import {
   ANNOTATION_PREFIX,
@@ -66,6 +67,11 @@ export interface EngineOptions {
   workers?: number;
   workerThreshold?: number;
   workerModule?: string;
+  /**
+   * How recent (ms before the scan's start) a file's stamp may be and still be kept in the scan
+   * state (see scan-state.ts); default two seconds. Tests that write a tree and scan it at once set 0.
+   */
+  racyWindowMs?: number;
   /** Called as files are parsed (for progress bars). */
   onProgress?: (done: number, total: number, file: string) => void;
   version: string;
@@ -81,6 +87,8 @@ export interface EngineOutput {
   cache?: CacheStats;
   /** Files parse workers returned as facts only (see parse-task.ts), when there were any. */
   factsOnly?: FactsOnlyStats;
+  /** Scan-state counters (see scan-state.ts), when the scan used one. */
+  state?: StateStats;
 }
 
 function formatMessage(template: string | undefined, data: Record<string, string | number> | undefined, ruleId: string, messageId: string): string {
@@ -114,6 +122,9 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
 
   // -- walk
   const targets = opts.targets?.length ? opts.targets : [root];
+  const wholeTree = targets.length === 1 && path.resolve(targets[0]) === root;
+  // what the last whole-tree scan with this cache learnt about the tree (see scan-state.ts)
+  const state = session.cache?.storing && wholeTree ? ScanState.decode(session.cache.readState(), started, opts.racyWindowMs) : undefined;
   const walked = await walk({
     root,
     targets,
@@ -131,6 +142,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     workerModule: opts.workerModule,
     onProgress: opts.onProgress,
     lazy: opts.reportPaths ? (p) => !opts.reportPaths!.has(p) : undefined,
+    state,
   });
   const documents = parsed.documents;
   diagnostics.push(...parsed.diagnostics);
@@ -142,7 +154,11 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
 
   // A scan of the whole root looked every file (and every link-phase embed) up: entries it did
   // not use are stale.
-  if (cache && targets.length === 1 && path.resolve(targets[0]) === root) cache.prune();
+  if (cache && wholeTree) cache.prune();
+  if (state) {
+    cache!.writeState(state.encode());
+    state.release();
+  }
   cache?.close();
   phase('link');
   const model = new ScanModel(documents, files, opts.config.fleet);
@@ -482,10 +498,19 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     if (f.suppression) suppressed++;
     else bySeverity[f.severity]++;
   }
-  // changed-files mode reports the changed files' diagnostics, and every internal error: a rule that
-  // failed on an unchanged file may have missed a finding on a changed one
+  // a file known from the scan state whose text was read after all, and no longer matched
+  for (const file of state?.changedDuringScan ?? []) {
+    diagnostics.push({
+      severity: 'warning',
+      code: 'changed-during-scan',
+      file,
+      message: 'the file changed while it was being scanned: its findings and positions may be off; scan again',
+    });
+  }
+  // changed-files mode reports the changed files' diagnostics, and every internal error or file
+  // that changed under the scan: either may have cost a finding on a changed file
   const reportedDiagnostics: ReportedDiagnostic[] = diagnostics
-    .filter((d) => !opts.reportPaths || opts.reportPaths.has(d.file) || d.code === 'internal-error')
+    .filter((d) => !opts.reportPaths || opts.reportPaths.has(d.file) || d.code === 'internal-error' || d.code === 'changed-during-scan')
     .map((d) => {
       const f = d.loc ? files.get(d.loc.file) : undefined;
       return {
@@ -528,6 +553,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     timings: { phases, rules: ruleTimes, heapMB },
     ...(cache ? { cache: cache.stats } : {}),
     ...(session.factsOnly.files ? { factsOnly: session.factsOnly } : {}),
+    ...(state ? { state: state.stats } : {}),
   };
 }
 

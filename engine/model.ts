@@ -451,6 +451,7 @@ export type DiagnosticCode =
   | 'template-unrendered'
   | 'config'
   | 'suppression'
+  | 'changed-during-scan'
   | 'internal-error';
 
 export interface Diagnostic {

@@ -6,7 +6,7 @@
  * cache, the scanners' start-up, and the record of which other files a parse read (a parse's
  * dependencies, checked when its cache entry is used again).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync, type Stats } from 'node:fs';
 import v8 from 'node:v8';
 import Tinypool from 'tinypool';
 import { BODY_FIELDS, ParseCache, payloadParts, textHash, type CachedParse, type CachedSummary } from './cache.js';
@@ -16,6 +16,7 @@ import { detectScanner, makeLinkContext, type EmbedMemo, type MemoisedEmbed, typ
 import { factsComplete, parseRecorded, startScanners, storedFactsOf, type ParseTask, type ParseTaskResult } from './parse-task.js';
 import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
+import type { ScanState } from './scan-state.js';
 import type { SourceFile } from './source.js';
 import type { WalkedFile } from './walker.js';
 
@@ -53,6 +54,11 @@ export interface ParseAllOptions {
    * Other files are read whole: their readers would open them anyway.
    */
   lazy?: (path: string) => boolean;
+  /**
+   * The scan state (with a cache, on whole-tree scans): files whose stamp is unchanged are taken
+   * from their stored entry without being read, and the files read are recorded in it.
+   */
+  state?: ScanState;
 }
 
 export interface ParsedFiles {
@@ -326,8 +332,51 @@ export class ParseSession {
       batch = [];
     };
 
+    const state = cache ? po.state : undefined;
+    /** Take a file from its stored entry; false when its record is gone and it must be read after all. */
+    const fromState = (wf: WalkedFile, st: Stats): boolean => {
+      const known = state!.file(wf.path, st);
+      if (!known) return false;
+      if (known.scanner === null) {
+        skipped++;
+        progress(wf.path);
+        return true;
+      }
+      // its record, as the read below would find it (a facts-complete file lazily, in changed-files mode)
+      const lazily = po.lazy?.(wf.path) ?? false;
+      const got = lazily ? cache!.getLazy(known.key!, this.depsStillMatch, factsComplete) : undefined;
+      const lazy = got && 'lazy' in got ? got.lazy : undefined;
+      const entry = got && 'entry' in got ? got.entry : lazily ? undefined : cache!.get(known.key!, this.depsStillMatch);
+      if (!lazy && !entry) return false;
+      const slot: Slot = { documents: [], diagnostics: [...known.diagnostics!] };
+      slots.push(slot);
+      this.files.set(wf.path, state!.sourceFile(wf.path, wf.absPath, known));
+      this.hashes.set(wf.path, known.hash!);
+      scanned++;
+      if (lazy) {
+        const stats = cache!.stats;
+        stats.lazy++;
+        slot.documents.push(...lazyDocuments(lazy, () => v8.deserialize(lazy.body()) as CachedParse, () => stats.opened++));
+        slot.diagnostics.push(...lazy.diagnostics);
+      } else {
+        slot.documents.push(...entry!.documents);
+        slot.diagnostics.push(...entry!.diagnostics);
+      }
+      progress(wf.path);
+      return true;
+    };
+
     try {
       for (const wf of walked) {
+        let st: Stats | undefined;
+        if (state) {
+          try {
+            st = statSync(wf.absPath, { throwIfNoEntry: false });
+          } catch {
+            st = undefined;
+          }
+          if (st?.isFile() && fromState(wf, st)) continue;
+        }
         // One read per file: the size limit is checked before reading, and detection looks at the
         // first bytes of what was read. A file no scanner claims costs one small read.
         const bytes = readBounded(wf.absPath, limits.maxFileBytes);
@@ -338,6 +387,7 @@ export class ParseSession {
         }
         const claim = detectScanner(this.registry, wf.path, headText);
         if (!claim) {
+          if (st?.isFile() && 'bytes' in bytes) state!.recordFile(wf.path, st, null);
           skipped++;
           progress(wf.path);
           continue;
@@ -353,6 +403,7 @@ export class ParseSession {
         this.files.set(wf.path, read.file);
         scanned++;
         const key = cache?.keyOf(wf.path, read.file.text);
+        if (st?.isFile()) state!.recordFile(wf.path, st, claim.scanner.name, { key: key!, file: read.file, diagnostics: read.diagnostics });
         const lazily = po.lazy?.(wf.path) ?? false;
         // a facts-complete file is read lazily; any other would be opened anyway, and is read whole
         const got = key && lazily ? cache!.getLazy(key, this.depsStillMatch, factsComplete) : undefined;

@@ -36,12 +36,18 @@ export interface SourceFile {
   text: string;
   /** Offsets at which each line starts (index 0 = line 1). */
   lineStarts: Uint32Array;
+  /** The text's length, for a file whose text is read only when asked for (see scan-state.ts). */
+  readonly length?: number;
+  /** Known to hold no `faultline-ignore` comment (a file known from the scan state), so not read for one. */
+  readonly directiveFree?: boolean;
 }
 
 /** What position arithmetic needs of a file. */
 export interface LineIndex {
   lineStarts: ArrayLike<number>;
   text: string;
+  /** The text's length, when it is known without the text (a file known from the scan state). */
+  readonly length?: number;
 }
 
 export function computeLineStarts(text: string): Uint32Array {
@@ -88,7 +94,7 @@ export function makeSourceFile(path: string, text: string, absPath = ''): Source
 
 /** 1-based line/column of a UTF-16 offset. Offsets past the end clamp to the end. */
 export function positionAt(file: LineIndex, offset: number): Position {
-  const o = Math.max(0, Math.min(offset, file.text.length));
+  const o = Math.max(0, Math.min(offset, file.length ?? file.text.length));
   const starts = file.lineStarts;
   let lo = 0;
   let hi = starts.length - 1;
@@ -104,7 +110,7 @@ export function positionAt(file: LineIndex, offset: number): Position {
 export function offsetAt(file: LineIndex, pos: Position): number {
   const line = Math.max(1, Math.min(pos.line, file.lineStarts.length));
   const start = file.lineStarts[line - 1];
-  return Math.min(file.text.length, start + Math.max(0, pos.column - 1));
+  return Math.min(file.length ?? file.text.length, start + Math.max(0, pos.column - 1));
 }
 
 export function rangeOf(file: LineIndex, loc: { start: number; end: number }): Range {

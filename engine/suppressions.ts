@@ -69,7 +69,7 @@ export function parseDirectiveBody(body: string): { rules: string[]; reason?: st
 
 /** Find every inline directive in a root file. */
 export function findInlineDirectives(file: SourceFile): InlineDirective[] {
-  if (!file.text.includes('faultline-ignore')) return [];
+  if (file.directiveFree || !file.text.includes('faultline-ignore')) return [];
   const out: InlineDirective[] = [];
   const lines = file.lineStarts.length;
   const lineAt = (i: number): string => {

@@ -366,6 +366,10 @@ const DIAGNOSTICS: Partial<Record<DiagnosticCode, { title: string; description: 
     title: 'Suppression problem',
     description: 'A suppression is malformed, expired, or matches no finding.',
   },
+  'changed-during-scan': {
+    title: 'A file changed during the scan',
+    description: 'The file changed between the moment its stamp was checked and the moment its text was read; its findings and positions may be off. Scan again.',
+  },
   'internal-error': {
     title: 'Internal error',
     description: 'faultline failed internally while scanning; results may be incomplete. Please report it.',

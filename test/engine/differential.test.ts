@@ -9,7 +9,8 @@
  * replaced by its remediated twin (or back), by another file of its kind, loses or repeats a
  * line, is added, removed or renamed; half of the edits land on files that other files read (a
  * Packer provisioner script, a `file()`/`templatefile()` target, a Dockerfile's `COPY` source),
- * where a stale entry would hide.
+ * where a stale entry would hide. Stamps are trusted at once (no racy window), so the scan state's
+ * stored files are used from the second scan on and must never go stale.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -49,6 +50,9 @@ async function scan(root: string, cacheDir?: string, reportPaths?: string[]): Pr
     metaRules: metaRuleSettings(config),
     today: '2026-11-21',
     cacheDir,
+    // the tree is written moments before each scan: trust its stamps at once, so the scan state's
+    // stored entries are used (and must not go stale) from the second scan on
+    racyWindowMs: 0,
     version: '0.0.0-test',
     failOn: 'error',
   });
@@ -174,6 +178,8 @@ describe('warm runs against cold ones, over a sequence of commits (differential 
       const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
       const ran = new Set<Op>();
       let refEdits = 0;
+      let known = 0;
+      const count = (out: EngineOutput) => (known += out.state?.fileHits ?? 0);
 
       // the cache is filled by a whole-tree scan, as the first hook run or CI does
       let last = await scan(root, cacheDir);
@@ -231,11 +237,13 @@ describe('warm runs against cold ones, over a sequence of commits (differential 
         // the hook: only the existing changed files are passed, as pre-commit passes staged files
         const staged = [...changed].filter((p) => existsSync(path.join(root, p)));
         const cachedChanged = await scan(root, cacheDir, staged);
+        count(cachedChanged);
         const freshChanged = await scan(root, undefined, staged);
         expect(comparable(cachedChanged), what).toEqual(comparable(freshChanged));
 
         // CI and the nightly audit: the whole tree, from the same carried cache
         last = await scan(root, cacheDir);
+        count(last);
         expect(comparable(last), what).toEqual(comparable(await scan(root)));
       }
 
@@ -243,6 +251,8 @@ describe('warm runs against cold ones, over a sequence of commits (differential 
       // when the generator, the fixtures or the ops change and a seed needs choosing again)
       expect([...ran].length, `ops run: ${[...ran].join(', ')}`).toBeGreaterThanOrEqual(4);
       if (readByOthers > 0) expect(refEdits, 'edits of files other files read').toBeGreaterThan(0);
+      // and the warm runs really took unchanged files from the scan state
+      expect(known).toBeGreaterThan(ROUNDS);
     },
     240_000,
   );

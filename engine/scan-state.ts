@@ -1,0 +1,306 @@
+/**
+ * The scan state: what a whole-tree scan with a cache learnt about the tree, kept beside the parse
+ * cache so that the next scan need not learn it again (the first step of the incremental design in
+ * docs/performance.md).
+ *
+ * Per file: its stamp (size, mtime, ctime, inode, device, as git's index compares them), the
+ * scanner that claimed it, its cache key and text hash, the diagnostics reading it gave, its line
+ * table, and whether it holds a suppression comment. A file whose stamp is unchanged is neither
+ * read nor hashed: its record is found by the stored key, positions come from the stored line
+ * table, and its text is read only if something asks for it (a snippet, a file() call).
+ *
+ * Directories are listed as before: keeping their listings too (and a `stat` per directory instead
+ * of a `readdir`) was measured no faster on the benchmark fleet, where most directories hold one
+ * file, so the walk is left as it is.
+ *
+ * A stamp is only trusted when it is older than the scan that recorded it by more than the racy
+ * window (two seconds): a file changed twice within one tick of the file system's clock, once
+ * before it was read and once after, keeps its stamp. Git calls such entries "racily clean" and
+ * reads them again; we do not record them. Everything here is an optimisation: a lost, foreign or
+ * unreadable state only costs reading the tree again, and the state is authenticated like the
+ * parse cache's records (see `ParseCache.readState`).
+ */
+import type { Stats } from 'node:fs';
+import * as fs from 'node:fs';
+import v8 from 'node:v8';
+import type { Diagnostic } from './model.js';
+import type { SourceFile } from './source.js';
+import { textHash } from './cache.js';
+import { decode } from './read.js';
+
+const STATE_VERSION = 1;
+/** Stamps newer than this before the scan's start are not recorded (see above). */
+export const RACY_WINDOW_MS = 2000;
+
+export interface FileEntry {
+  /** The scanner that claimed the file, or null: a file no scanner claims is skipped unread. */
+  scanner: string | null;
+  /** Parse-cache key and SHA-256 of the text, in hex (claimed files only). */
+  key?: string;
+  hash?: string;
+  /** Text length in UTF-16 code units, its line table, and the diagnostics decoding it gave. */
+  length?: number;
+  lineStarts?: Uint32Array;
+  diagnostics?: Diagnostic[];
+  /** The text holds `faultline-ignore` (an inline suppression may be there). */
+  directives?: boolean;
+}
+
+/** A stamp: size, mtime, ctime, inode and device, as `Stats` gives them. */
+const STAMP = 5;
+
+function stampOf(st: Stats): number[] {
+  return [st.size, st.mtimeMs, st.ctimeMs, st.ino, st.dev];
+}
+
+function sameStamp(from: Float64Array, i: number, st: Stats): boolean {
+  const o = i * STAMP;
+  return from[o] === st.size && from[o + 1] === st.mtimeMs && from[o + 2] === st.ctimeMs && from[o + 3] === st.ino && from[o + 4] === st.dev;
+}
+
+/**
+ * The state as stored: columns rather than an object per file, so that reading it back is a few
+ * large arrays (ten thousand entries decode in milliseconds) and a hit costs no more than a lookup.
+ */
+interface Encoded {
+  v: number;
+  files: {
+    paths: string[];
+    stamps: Float64Array;
+    /** Index into `scanners`, or -1 for a file no scanner claims. */
+    scanner: Int16Array;
+    scanners: string[];
+    /** 32 bytes per file: the cache key, then the text hash. */
+    keys: Uint8Array;
+    hashes: Uint8Array;
+    lengths: Uint32Array;
+    /** Every file's line table, end to end; file i's is `lines[lineAt[i]..lineAt[i + 1]]`. */
+    lineAt: Uint32Array;
+    lines: Uint32Array;
+    directives: Uint8Array;
+    /** The few files whose reading gave diagnostics (invalid UTF-8): [index, diagnostics]. */
+    diagnostics: [number, Diagnostic[]][];
+  };
+}
+
+export interface StateStats {
+  /** Files taken from their stored entry. */
+  fileHits: number;
+  /** Stored files whose text was read after all (a snippet, a file() call). */
+  textReads: number;
+}
+
+function looksLikeState(x: unknown): x is Encoded {
+  if (!x || typeof x !== 'object') return false;
+  const e = x as Partial<Encoded>;
+  const f = e.files;
+  if (e.v !== STATE_VERSION || !f || !Array.isArray(f.paths)) return false;
+  const n = f.paths.length;
+  return (
+    f.stamps instanceof Float64Array &&
+    f.stamps.length === n * STAMP &&
+    f.scanner instanceof Int16Array &&
+    f.scanner.length === n &&
+    Array.isArray(f.scanners) &&
+    f.scanner.every((k) => k >= -1 && k < f.scanners.length) &&
+    f.keys instanceof Uint8Array &&
+    f.keys.length === n * 32 &&
+    f.hashes instanceof Uint8Array &&
+    f.hashes.length === n * 32 &&
+    f.lengths instanceof Uint32Array &&
+    f.lengths.length === n &&
+    f.lineAt instanceof Uint32Array &&
+    f.lineAt.length === n + 1 &&
+    f.lines instanceof Uint32Array &&
+    f.lineAt[n] === f.lines.length &&
+    f.lineAt.every((v, i) => i === 0 || v >= f.lineAt[i - 1]) &&
+    f.directives instanceof Uint8Array &&
+    f.directives.length === n &&
+    Array.isArray(f.diagnostics)
+  );
+}
+
+/**
+ * A file known by its stored entry: positions from the stored line table, the text read from disk
+ * only when asked for. A text that no longer matches the stored hash (the file changed during the
+ * scan) is still returned, and `onChanged` is told, so the scan can say its positions may be off.
+ */
+class StoredSourceFile implements SourceFile {
+  private body: string | undefined;
+  constructor(
+    readonly path: string,
+    readonly absPath: string,
+    private readonly entry: FileEntry,
+    private readonly onRead: (changed: boolean) => void,
+  ) {}
+  get length(): number {
+    return this.body?.length ?? this.entry.length!;
+  }
+  get directiveFree(): boolean {
+    return !this.entry.directives;
+  }
+  get lineStarts(): Uint32Array {
+    return this.entry.lineStarts!;
+  }
+  get text(): string {
+    if (this.body === undefined) {
+      let text = '';
+      try {
+        // decoded as the scan decodes every file (a byte-order mark kept, bad bytes as U+FFFD)
+        text = decode(this.path, fs.readFileSync(this.absPath)).text;
+      } catch {
+        /* gone since the walk: an empty text, and the change is reported */
+      }
+      this.body = text;
+      this.onRead(text.length !== this.entry.length || textHash(text) !== this.entry.hash);
+    }
+    return this.body;
+  }
+}
+
+export class ScanState {
+  readonly stats: StateStats = { fileHits: 0, textReads: 0 };
+  /** Files whose text changed after their stamp was taken, this scan. */
+  readonly changedDuringScan: string[] = [];
+  private readonly fileIndex = new Map<string, number>();
+  private prevDiagnostics: Map<number, Diagnostic[]>;
+  /** What this scan learnt, for `encode`: the stamp it was taken with, and the entry. */
+  private readonly nextFiles = new Map<string, { stamp: number[]; entry: FileEntry }>();
+
+  private constructor(
+    private prev: Encoded | undefined,
+    /** Stamps at or after this instant (ms since the epoch) are not recorded. */
+    private readonly trustBefore: number,
+  ) {
+    prev?.files.paths.forEach((p, i) => this.fileIndex.set(p, i));
+    this.prevDiagnostics = new Map(prev?.files.diagnostics ?? []);
+  }
+
+  /** The state from `bytes` (authenticated by the caller), or an empty one. */
+  static decode(bytes: Buffer | undefined, startedMs: number, racyWindowMs = RACY_WINDOW_MS): ScanState {
+    let prev: Encoded | undefined;
+    if (bytes) {
+      try {
+        const x: unknown = v8.deserialize(bytes);
+        if (looksLikeState(x)) prev = x;
+      } catch {
+        /* ignored: an empty state */
+      }
+    }
+    return new ScanState(prev, startedMs - racyWindowMs);
+  }
+
+  encode(): Buffer {
+    const files = [...this.nextFiles.entries()];
+    const n = files.length;
+    const scanners: string[] = [];
+    const lineAt = new Uint32Array(n + 1);
+    files.forEach(([, { entry }], i) => (lineAt[i + 1] = lineAt[i] + (entry.lineStarts?.length ?? 0)));
+    const out: Encoded['files'] = {
+      paths: files.map(([p]) => p),
+      stamps: new Float64Array(n * STAMP),
+      scanner: new Int16Array(n),
+      scanners,
+      keys: new Uint8Array(n * 32),
+      hashes: new Uint8Array(n * 32),
+      lengths: new Uint32Array(n),
+      lineAt,
+      lines: new Uint32Array(lineAt[n]),
+      directives: new Uint8Array(n),
+      diagnostics: [],
+    };
+    const keys = Buffer.from(out.keys.buffer, out.keys.byteOffset, out.keys.byteLength);
+    const hashes = Buffer.from(out.hashes.buffer, out.hashes.byteOffset, out.hashes.byteLength);
+    files.forEach(([, { stamp, entry }], i) => {
+      out.stamps.set(stamp, i * STAMP);
+      if (entry.scanner === null) {
+        out.scanner[i] = -1;
+        return;
+      }
+      let k = scanners.indexOf(entry.scanner);
+      if (k < 0) k = scanners.push(entry.scanner) - 1;
+      out.scanner[i] = k;
+      keys.write(entry.key!, i * 32, 32, 'hex');
+      hashes.write(entry.hash!, i * 32, 32, 'hex');
+      out.lengths[i] = entry.length!;
+      out.lines.set(entry.lineStarts!, lineAt[i]);
+      out.directives[i] = entry.directives ? 1 : 0;
+      if (entry.diagnostics?.length) out.diagnostics.push([i, entry.diagnostics]);
+    });
+    return v8.serialize({ v: STATE_VERSION, files: out } satisfies Encoded);
+  }
+
+  /**
+   * Once the state is written: drop what only reading it back and writing it needed. The files
+   * taken from it keep their line tables (views of the stored table) for positions.
+   */
+  release(): void {
+    this.prev = undefined;
+    this.fileIndex.clear();
+    this.prevDiagnostics = new Map();
+    this.nextFiles.clear();
+  }
+
+  private trusted(st: Stats): boolean {
+    return st.mtimeMs < this.trustBefore && st.ctimeMs < this.trustBefore;
+  }
+
+  /**
+   * The stored entry of a file whose stamp is unchanged (carried into the next state), or
+   * undefined: the file must be read.
+   */
+  file(rel: string, st: Stats): FileEntry | undefined {
+    const i = this.fileIndex.get(rel);
+    const f = this.prev?.files;
+    if (i === undefined || !f || !sameStamp(f.stamps, i, st) || !this.trusted(st)) return undefined;
+    const k = f.scanner[i];
+    const entry: FileEntry =
+      k < 0
+        ? { scanner: null }
+        : {
+            scanner: f.scanners[k],
+            key: Buffer.from(f.keys.buffer, f.keys.byteOffset + i * 32, 32).toString('hex'),
+            hash: Buffer.from(f.hashes.buffer, f.hashes.byteOffset + i * 32, 32).toString('hex'),
+            length: f.lengths[i],
+            lineStarts: f.lines.subarray(f.lineAt[i], f.lineAt[i + 1]),
+            diagnostics: this.prevDiagnostics.get(i) ?? [],
+            directives: f.directives[i] === 1,
+          };
+    if (k >= 0 && entry.lineStarts!.length === 0) return undefined;
+    this.nextFiles.set(rel, { stamp: stampOf(st), entry });
+    this.stats.fileHits++;
+    return entry;
+  }
+
+  /** A file read this scan (`st` taken before reading it): recorded unless its stamp is too recent to trust. */
+  recordFile(rel: string, st: Stats, scanner: string | null, read?: { key: string; file: SourceFile; diagnostics: Diagnostic[] }): void {
+    if (!this.trusted(st)) return;
+    if (scanner === null) {
+      this.nextFiles.set(rel, { stamp: stampOf(st), entry: { scanner } });
+      return;
+    }
+    if (!read) return;
+    const text = read.file.text;
+    this.nextFiles.set(rel, {
+      stamp: stampOf(st),
+      entry: {
+        scanner,
+        key: read.key,
+        hash: textHash(text),
+        length: text.length,
+        lineStarts: read.file.lineStarts,
+        diagnostics: read.diagnostics,
+        directives: text.includes('faultline-ignore'),
+      },
+    });
+  }
+
+  /** A source file for a stored entry (see `StoredSourceFile`). */
+  sourceFile(rel: string, absPath: string, entry: FileEntry): SourceFile {
+    return new StoredSourceFile(rel, absPath, entry, (changed) => {
+      this.stats.textReads++;
+      if (changed) this.changedDuringScan.push(rel);
+    });
+  }
+
+}
