@@ -4,12 +4,13 @@
  * uncached run does — in changed-files mode (the pre-commit hook) and as a whole-tree scan (CI, the
  * nightly audit), with the cache carried from one commit to the next as it is in real use.
  *
- * The commits are drawn from a seeded generator, so a failure names its seed, round and
- * operations and replays the same way. They change meaning, not only comments: a file is
- * replaced by its remediated twin (or back), by another file of its kind, loses or repeats a
- * line, is added, removed or renamed; half of the edits land on files that other files read (a
- * Packer provisioner script, a `file()`/`templatefile()` target, a Dockerfile's `COPY` source),
- * where a stale entry would hide. Stamps are trusted at once (no racy window), so the scan state's
+ * The trees: the example fleet and its CDKTF twin, Dockerfiles that copy files of the repository,
+ * the shared corpus of real-world configs, and a generated fleet. The commits are drawn from a
+ * seeded generator, so a failure names its seed, round and operations and replays the same way.
+ * They change meaning, not only comments: a file is replaced by its remediated twin (or back), by
+ * another file of its kind, loses or repeats a line, is added, removed or renamed; half of the
+ * edits land on files that other files read (a Packer provisioner script, a `file()` or
+ * `templatefile()` target, a Dockerfile's `COPY` source), where a stale entry would hide. Stamps are trusted at once (no racy window), so the scan state's
  * stored files are used from the second scan on and must never go stale.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -161,6 +162,8 @@ const trees: Tree[] = [
   },
   { name: 'example-fleet-cdktf', make: (dir) => cpSync(fixture('example-fleet-cdktf'), dir, { recursive: true }) },
   { name: 'dockerfiles', make: (dir) => writeTree(dir, dockerTree), twins: pairs(dockerTree, dockerTwins) },
+  // configs from public repositories that nobody here wrote (../shared/corpus)
+  { name: 'corpus', make: (dir) => cpSync(path.join(repo, '..', 'shared', 'corpus'), dir, { recursive: true }) },
   { name: 'generated', make: (dir) => generate(dir, 160, 11) },
 ];
 
