@@ -127,10 +127,11 @@ function preCommit(n) {
     if (r.status !== 0) throw new Error(`pre-commit scan failed: ${r.stderr}`);
     const ms = performance.now() - t0;
     const cacheLine = /parse cache [^:]*: (.*)/.exec(r.stderr)?.[1] ?? '';
+    const stateLine = /scan state: (.*)/.exec(r.stderr)?.[1] ?? 'none';
     // FAULTLINE_TIMING's phase lines: "  walk   160.3 ms   heap 29 MB"
     const block = r.stderr.split('slowest rules')[0];
     const phases = [...block.matchAll(/^ {2}(\S+)\s+([\d.]+) ms/gm)].map((m) => [m[1], Number(m[2])]);
-    return { ms, cacheLine, phases };
+    return { ms, cacheLine, stateLine, phases };
   };
   const originals = changed.map((p) => readFileSync(path.join(dir, p), 'utf8'));
   const label = `${fmt(n)}-file repository`;
@@ -145,6 +146,7 @@ function preCommit(n) {
     const noCache = measure(dir, 'full', changed);
     console.log(`pre-commit: ${changed.length} changed files in the ${label}, warm parse cache: ${fmt(mid.ms)} ms median of ${runsMeasured.length}${n === 10000 ? ' (target ≤ 400 ms)' : ''}; first run with an empty cache (whole tree) ${fmt(warmup)} ms; without the cache ${fmt(noCache.ms)} ms`);
     console.log(`  parse cache in the median pre-commit run: ${mid.cacheLine}`);
+    console.log(`  scan state in that run: ${mid.stateLine}`);
     // where that run's time went; the rest is start-up (loading modules, reading the config), the report and exit
     const inPhases = mid.phases.reduce((a, [, ms]) => a + ms, 0);
     console.log(`  its phases: ${mid.phases.map(([name, ms]) => `${name} ${fmt(ms)} ms`).join(', ')}; start-up, report and exit ${fmt(mid.ms - inPhases)} ms`);
