@@ -5,7 +5,7 @@
  * nightly audit), with the cache carried from one commit to the next as it is in real use.
  *
  * The trees: the example fleet and its CDKTF twin, Dockerfiles that copy files of the repository,
- * the shared corpus of real-world configs, and a generated fleet. The commits are drawn from a
+ * the hostile set, the shared corpus of real-world configs, and a generated fleet. The commits are drawn from a
  * seeded generator, so a failure names its seed, round and operations and replays the same way.
  * They change meaning, not only comments: a file is replaced by its remediated twin (or back), by
  * another file of its kind, loses or repeats a line, is added, removed or renamed; half of the
@@ -162,6 +162,8 @@ const trees: Tree[] = [
   },
   { name: 'example-fleet-cdktf', make: (dir) => cpSync(fixture('example-fleet-cdktf'), dir, { recursive: true }) },
   { name: 'dockerfiles', make: (dir) => writeTree(dir, dockerTree), twins: pairs(dockerTree, dockerTwins) },
+  // malformed, binary, invalid UTF-8 and deeply nested files: their read diagnostics are stored too
+  { name: 'hostile', make: (dir) => cpSync(fixture('hostile'), dir, { recursive: true }) },
   // configs from public repositories that nobody here wrote (../shared/corpus)
   { name: 'corpus', make: (dir) => cpSync(path.join(repo, '..', 'shared', 'corpus'), dir, { recursive: true }) },
   { name: 'generated', make: (dir) => generate(dir, 160, 11) },
