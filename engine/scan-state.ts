@@ -123,7 +123,7 @@ function looksLikeState(x: unknown): x is Encoded {
 /**
  * A file known by its stored entry: positions from the stored line table, the text read from disk
  * only when asked for. A text that no longer matches the stored hash (the file changed during the
- * scan) is still returned, and `onChanged` is told, so the scan can say its positions may be off.
+ * scan) is still returned, and `onRead` is told so, so the scan can say its positions may be off.
  */
 class StoredSourceFile implements SourceFile {
   private body: string | undefined;
@@ -302,5 +302,4 @@ export class ScanState {
       if (changed) this.changedDuringScan.push(rel);
     });
   }
-
 }
