@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed) {
+/** mulberry32: small, fast, deterministic (also what tests draw their seeded cases from). */
+export function rng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -4,34 +4,22 @@
  * foreign, corrupt or unwritable cache instead of trusting it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, symlinkSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, symlinkSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../engine/config.js';
-import { loadConfig } from '../../engine/config-load.js';
-import { runScan, type EngineOutput } from '../../engine/engine.js';
-import { configureRules, metaRuleSettings, type ActiveRule } from '../../engine/rule-config.js';
-import { allScanners } from '../../scanners/index.js';
+import { describe, expect, it } from 'vitest';
+import type { EngineOutput } from '../../engine/engine.js';
+import type { ActiveRule } from '../../engine/rule-config.js';
 import { builtinRules } from '../../rules/index.js';
 import { where } from '../helpers/scan.js';
+import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
 import { CACHE_FORMAT, ParseCache, parserPackageVersions, STORED_FACTS } from '../../engine/cache.js';
 import { k8sFacts, kubernetesFacts } from '../../engine/facts/kubernetes.js';
 // @ts-expect-error the bench generator is plain JavaScript
 import { generate } from '../../bench/generate.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-cache-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const savedSecret = process.env.FAULTLINE_CACHE_SECRET;
-beforeEach(() => {
-  process.env.FAULTLINE_CACHE_SECRET = 'test-secret-0123456789abcdef0123456789';
-});
-afterEach(() => {
-  if (savedSecret === undefined) delete process.env.FAULTLINE_CACHE_SECRET;
-  else process.env.FAULTLINE_CACHE_SECRET = savedSecret;
-});
+const tmp = tempDir('faultline-cache-');
+useCacheSecret('test-secret-0123456789abcdef0123456789');
 
 let n = 0;
 function copyFixture(name: string): string {
@@ -64,30 +52,8 @@ const bodyReader: ActiveRule = {
   },
 };
 
-async function scan(root: string, cacheDir?: string, targets?: string[], reportPaths?: string[], extraRules: ActiveRule[] = []): Promise<EngineOutput> {
-  const cfgFile = path.join(root, 'faultline.yaml');
-  const config = existsSync(cfgFile) ? loadConfig(cfgFile) : defaultConfig();
-  return runScan({
-    root,
-    targets,
-    reportPaths: reportPaths && new Set(reportPaths),
-    config,
-    scanners: allScanners,
-    rules: [...configureRules(builtinRules, config), ...extraRules],
-    metaRules: metaRuleSettings(config),
-    today: '2026-11-21',
-    cacheDir,
-    version: '0.0.0-test',
-    failOn: 'error',
-  });
-}
-
-/** Everything a report shows, without the wall-clock fields. */
-function comparable(out: EngineOutput): unknown {
-  const { startedAt, finishedAt, stats, ...rest } = out.result;
-  void startedAt;
-  void finishedAt;
-  return { ...rest, stats: { ...stats, durationMs: 0 } };
+function scan(root: string, cacheDir?: string, targets?: string[], reportPaths?: string[], extraRules: ActiveRule[] = []): Promise<EngineOutput> {
+  return scanTree(root, { cacheDir, targets, changed: reportPaths, extraRules });
 }
 
 /**

@@ -13,71 +13,21 @@
  * `templatefile()` target, a Dockerfile's `COPY` source), where a stale entry would hide. Stamps are trusted at once (no racy window), so the scan state's
  * stored files are used from the second scan on and must never go stale.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../engine/config.js';
-import { loadConfig } from '../../engine/config-load.js';
-import { runScan, type EngineOutput } from '../../engine/engine.js';
-import { configureRules, metaRuleSettings } from '../../engine/rule-config.js';
-import { allScanners } from '../../scanners/index.js';
-import { builtinRules } from '../../rules/index.js';
+import { describe, expect, it } from 'vitest';
+import type { EngineOutput } from '../../engine/engine.js';
+import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
 // @ts-expect-error the bench generator is plain JavaScript
-import { generate } from '../../bench/generate.mjs';
+import { generate, rng } from '../../bench/generate.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-diff-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('faultline-diff-');
+useCacheSecret('test-secret-differential-0123456789');
 
-const savedSecret = process.env.FAULTLINE_CACHE_SECRET;
-beforeEach(() => {
-  process.env.FAULTLINE_CACHE_SECRET = 'test-secret-differential-0123456789';
-});
-afterEach(() => {
-  if (savedSecret === undefined) delete process.env.FAULTLINE_CACHE_SECRET;
-  else process.env.FAULTLINE_CACHE_SECRET = savedSecret;
-});
-
-async function scan(root: string, cacheDir?: string, reportPaths?: string[]): Promise<EngineOutput> {
-  const cfgFile = path.join(root, 'faultline.yaml');
-  const config = existsSync(cfgFile) ? loadConfig(cfgFile) : defaultConfig();
-  return runScan({
-    root,
-    reportPaths: reportPaths && new Set(reportPaths),
-    config,
-    scanners: allScanners,
-    rules: configureRules(builtinRules, config),
-    metaRules: metaRuleSettings(config),
-    today: '2026-11-21',
-    cacheDir,
-    // the tree is written moments before each scan: trust its stamps at once, so the scan state's
-    // stored entries are used (and must not go stale) from the second scan on
-    racyWindowMs: 0,
-    version: '0.0.0-test',
-    failOn: 'error',
-  });
-}
-
-/** Everything a report shows, without the wall-clock fields. */
-function comparable(out: EngineOutput): unknown {
-  const { startedAt, finishedAt, stats, ...rest } = out.result;
-  void startedAt;
-  void finishedAt;
-  return { ...rest, stats: { ...stats, durationMs: 0 } };
-}
-
-/** mulberry32: a small seeded generator, so every run draws the same commits. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the tree is written moments before each scan: trust its stamps at once, so the scan state's
+// stored entries are used (and must not go stale) from the second scan on
+const scan = (root: string, cacheDir?: string, changed?: string[]): Promise<EngineOutput> => scanTree(root, { cacheDir, changed, racyWindowMs: 0 });
 
 function filesOf(dir: string, rel = ''): string[] {
   return readdirSync(path.join(dir, rel), { withFileTypes: true })
@@ -179,7 +129,7 @@ describe('warm runs against cold ones, over a sequence of commits (differential 
       mkdirSync(root);
       tree.make(root);
       const cacheDir = path.join(tmp, `${tree.name}-cache`);
-      const rnd = prng(seed);
+      const rnd: () => number = rng(seed);
       const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
       const ran = new Set<Op>();
       let refEdits = 0;

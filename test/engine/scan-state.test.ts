@@ -5,30 +5,17 @@
  * ones do over sequences of commits is the differential oracle's job (differential.test.ts).
  */
 import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../engine/config-load.js';
-import { runScan, type EngineOutput } from '../../engine/engine.js';
-import { configureRules, metaRuleSettings } from '../../engine/rule-config.js';
+import { describe, expect, it } from 'vitest';
+import type { EngineOutput } from '../../engine/engine.js';
 import { ScanState } from '../../engine/scan-state.js';
 import { makeSourceFile } from '../../engine/source.js';
 import { decode } from '../../engine/read.js';
-import { allScanners } from '../../scanners/index.js';
-import { builtinRules } from '../../rules/index.js';
+import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
 
 const repo = path.resolve(import.meta.dirname, '..', '..');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-state-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const savedSecret = process.env.FAULTLINE_CACHE_SECRET;
-beforeEach(() => {
-  process.env.FAULTLINE_CACHE_SECRET = 'test-secret-scan-state-0123456789abcdef';
-});
-afterEach(() => {
-  if (savedSecret === undefined) delete process.env.FAULTLINE_CACHE_SECRET;
-  else process.env.FAULTLINE_CACHE_SECRET = savedSecret;
-});
+const tmp = tempDir('faultline-state-');
+useCacheSecret('test-secret-scan-state-0123456789abcdef');
 
 let n = 0;
 function fleet(): { root: string; cacheDir: string } {
@@ -38,27 +25,7 @@ function fleet(): { root: string; cacheDir: string } {
 }
 
 function scan(root: string, cacheDir?: string, opts: { changed?: string[]; racyWindowMs?: number } = {}): Promise<EngineOutput> {
-  const config = loadConfig(path.join(root, 'faultline.yaml'));
-  return runScan({
-    root,
-    reportPaths: opts.changed && new Set(opts.changed),
-    config,
-    scanners: allScanners,
-    rules: configureRules(builtinRules, config),
-    metaRules: metaRuleSettings(config),
-    today: '2026-11-21',
-    cacheDir,
-    racyWindowMs: opts.racyWindowMs,
-    version: '0.0.0-test',
-    failOn: 'error',
-  });
-}
-
-function comparable(out: EngineOutput): unknown {
-  const { startedAt, finishedAt, stats, ...rest } = out.result;
-  void startedAt;
-  void finishedAt;
-  return { ...rest, stats: { ...stats, durationMs: 0 } };
+  return scanTree(root, { cacheDir, ...opts });
 }
 
 /** The state file of a cache directory (one bucket per root and parser salt). */
