@@ -156,7 +156,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   // not use are stale.
   if (cache && wholeTree) cache.prune();
   if (state) {
-    cache!.writeState(state.encode());
+    if (state.learnt) cache!.writeState(state.encode());
     state.release();
   }
   cache?.close();

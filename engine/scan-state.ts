@@ -166,6 +166,8 @@ export class ScanState {
   private prevDiagnostics: Map<number, Diagnostic[]>;
   /** What this scan learnt, for `encode`: the stamp it was taken with, and the entry. */
   private readonly nextFiles = new Map<string, { stamp: number[]; entry: FileEntry }>();
+  /** Files recorded this scan (read, and old enough to trust): without any, the stored state is still right. */
+  private recorded = 0;
 
   private constructor(
     private prev: Encoded | undefined,
@@ -188,6 +190,15 @@ export class ScanState {
       }
     }
     return new ScanState(prev, startedMs - racyWindowMs);
+  }
+
+  /**
+   * Whether the stored state should be replaced: only when this scan recorded a file. A scan that
+   * read nothing new (a pre-commit run whose changed files are too fresh to trust) leaves entries
+   * of changed or deleted files in it, which never match a stamp again and go with the next write.
+   */
+  get learnt(): boolean {
+    return this.recorded > 0;
   }
 
   encode(): Buffer {
@@ -277,9 +288,11 @@ export class ScanState {
     if (!this.trusted(st)) return;
     if (scanner === null) {
       this.nextFiles.set(rel, { stamp: stampOf(st), entry: { scanner } });
+      this.recorded++;
       return;
     }
     if (!read) return;
+    this.recorded++;
     const text = read.file.text;
     this.nextFiles.set(rel, {
       stamp: stampOf(st),

@@ -89,6 +89,30 @@ describe('scan state', () => {
     expect((await scan(root, cacheDir, { racyWindowMs: 0 })).state!.fileHits).toBe(fileCount(root));
   });
 
+  it('is rewritten only when a scan recorded a file: a run that read nothing new leaves it as it was', async () => {
+    const { root, cacheDir } = fleet();
+    await scan(root, cacheDir, { racyWindowMs: 0 });
+    // a rewrite is a new file renamed into place: a new inode
+    const written = () => statSync(stateFile(cacheDir)).ino;
+    const first = written();
+    const unchanged = await scan(root, cacheDir, { racyWindowMs: 0 });
+    expect(unchanged.state!.fileHits).toBe(fileCount(root));
+    expect(written()).toBe(first);
+
+    // with the default window every stamp here is too fresh: files are read, none recorded, the state kept
+    const edited = 'regions/eu1/main.tf';
+    writeFileSync(path.join(root, edited), `${readFileSync(path.join(root, edited), 'utf8')}\n# edited\n`);
+    const fresh = await scan(root, cacheDir, { changed: [edited] });
+    expect(fresh.state!.fileHits).toBe(0);
+    expect(written()).toBe(first);
+    // trusted at once: the edited file's old entry no longer matches, it is read and recorded, and the state rewritten
+    const again = await scan(root, cacheDir, { changed: [edited], racyWindowMs: 0 });
+    expect(again.state!.fileHits).toBe(fileCount(root) - 1);
+    expect(comparable(again)).toEqual(comparable(await scan(root, undefined, { changed: [edited] })));
+    expect(written()).not.toBe(first);
+    expect((await scan(root, cacheDir, { racyWindowMs: 0 })).state!.fileHits).toBe(fileCount(root));
+  });
+
   it('ignores a tampered state, and a state planted as a symbolic link is neither read nor written through', async () => {
     const { root, cacheDir } = fleet();
     const cold = await scan(root);
