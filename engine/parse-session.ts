@@ -332,6 +332,23 @@ export class ParseSession {
       batch = [];
     };
 
+    /**
+     * A file's cached record, as documents and diagnostics: in changed-files mode a facts-complete
+     * file's documents are read lazily (any other file would be opened anyway, and is read whole).
+     * A lazy miss is a miss: the record is not looked up a second time.
+     */
+    const cachedRecord = (key: string, rel: string): { documents: Document[]; diagnostics: Diagnostic[] } | undefined => {
+      const lazily = po.lazy?.(rel) ?? false;
+      const got = lazily ? cache!.getLazy(key, this.depsStillMatch, factsComplete) : undefined;
+      if (got && 'lazy' in got) {
+        const { lazy } = got;
+        const stats = cache!.stats;
+        stats.lazy++;
+        return { documents: lazyDocuments(lazy, () => v8.deserialize(lazy.body()) as CachedParse, () => stats.opened++), diagnostics: lazy.diagnostics };
+      }
+      return got ? got.entry : lazily ? undefined : cache!.get(key, this.depsStillMatch);
+    };
+
     const state = cache ? po.state : undefined;
     /** Take a file from its stored entry; false when its record is gone and it must be read after all. */
     const fromState = (wf: WalkedFile, st: Stats): boolean => {
@@ -342,26 +359,12 @@ export class ParseSession {
         progress(wf.path);
         return true;
       }
-      // its record, as the read below would find it (a facts-complete file lazily, in changed-files mode)
-      const lazily = po.lazy?.(wf.path) ?? false;
-      const got = lazily ? cache!.getLazy(known.key!, this.depsStillMatch, factsComplete) : undefined;
-      const lazy = got && 'lazy' in got ? got.lazy : undefined;
-      const entry = got && 'entry' in got ? got.entry : lazily ? undefined : cache!.get(known.key!, this.depsStillMatch);
-      if (!lazy && !entry) return false;
-      const slot: Slot = { documents: [], diagnostics: [...known.diagnostics!] };
-      slots.push(slot);
+      const hit = cachedRecord(known.key!, wf.path);
+      if (!hit) return false;
+      slots.push({ documents: hit.documents, diagnostics: [...known.diagnostics!, ...hit.diagnostics] });
       this.files.set(wf.path, state!.sourceFile(wf.path, wf.absPath, known));
       this.hashes.set(wf.path, known.hash!);
       scanned++;
-      if (lazy) {
-        const stats = cache!.stats;
-        stats.lazy++;
-        slot.documents.push(...lazyDocuments(lazy, () => v8.deserialize(lazy.body()) as CachedParse, () => stats.opened++));
-        slot.diagnostics.push(...lazy.diagnostics);
-      } else {
-        slot.documents.push(...entry!.documents);
-        slot.diagnostics.push(...entry!.diagnostics);
-      }
       progress(wf.path);
       return true;
     };
@@ -404,20 +407,7 @@ export class ParseSession {
         scanned++;
         const key = cache?.keyOf(wf.path, read.file.text);
         if (st?.isFile()) state!.recordFile(wf.path, st, claim.scanner.name, { key: key!, file: read.file, diagnostics: read.diagnostics });
-        const lazily = po.lazy?.(wf.path) ?? false;
-        // a facts-complete file is read lazily; any other would be opened anyway, and is read whole
-        const got = key && lazily ? cache!.getLazy(key, this.depsStillMatch, factsComplete) : undefined;
-        if (got && 'lazy' in got) {
-          const { lazy } = got;
-          const stats = cache!.stats;
-          stats.lazy++;
-          slot.documents.push(...lazyDocuments(lazy, () => v8.deserialize(lazy.body()) as CachedParse, () => stats.opened++));
-          slot.diagnostics.push(...lazy.diagnostics);
-          progress(wf.path);
-          continue;
-        }
-        // a lazy miss is a miss: the entry is not looked up a second time
-        const hit = got ? got.entry : key && !lazily ? cache!.get(key, this.depsStillMatch) : undefined;
+        const hit = key ? cachedRecord(key, wf.path) : undefined;
         if (hit) {
           slot.documents.push(...hit.documents);
           slot.diagnostics.push(...hit.diagnostics);
