@@ -12,17 +12,12 @@
 import { describe, expect, it } from 'vitest';
 import { CalendarError, formatCalendar, nextElapse, parseCalendar } from '../../engine/schedule/calendar.js';
 import { systemdAnalyzeAvailable, systemdAnalyzeCalendar, type OracleResult } from './systemd-analyze.js';
+// @ts-expect-error the bench generator is plain JavaScript
+import { rng as mulberry32 } from '../../bench/generate.mjs';
 
-/** mulberry32: tiny deterministic PRNG. */
+/** The bench generator's seeded generator (mulberry32), with the draws these cases need. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next: () => number = mulberry32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
   const chance = (p: number) => next() < p;

@@ -5,19 +5,13 @@ import { cronOccurrences, parseAwsSchedule, parseCron } from '../../engine/sched
 import { formatSpan, parseSpan } from '../../engine/schedule/span.js';
 import { calendarSource, describeIntervals, foldInterval, mergeIntervals, rruleSource, weekWindows, widenIntervals } from '../../engine/schedule/week.js';
 import { parseCalendar } from '../../engine/schedule/calendar.js';
+// @ts-expect-error the bench generator is plain JavaScript
+import { rng as benchRng } from '../../bench/generate.mjs';
 
 const { RRule } = rrulePkg as unknown as typeof import('rrule');
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The bench generator's seeded generator (mulberry32). */
+const rng: (seed: number) => () => number = benchRng;
 
 describe('systemd time spans', () => {
   it.each([
