@@ -114,8 +114,11 @@ export function textHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Modules under engine/facts whose output the cache stores (so they are part of the parser salt). */
-export const STORED_FACTS = ['kubernetes'];
+/**
+ * Modules under engine/facts whose output the cache or the scan state stores (so they are part of
+ * the parser salt): Kubernetes facts, and the join keys of files of Kubernetes documents.
+ */
+export const STORED_FACTS = ['kubernetes', 'kubernetes-links'];
 
 let codeHashMemo: string | undefined;
 /**
@@ -520,6 +523,11 @@ export class ParseCache {
     if (payload === 'unreadable') throw new Error('parse cache: a record read lazily could not be read again');
     if (payload === 'forged') throw new Error('parse cache: a record read lazily failed authentication when read again');
     return payload.subarray(bodyAt);
+  }
+
+  /** Count a key as used by this scan without reading its record (a file the scan left unread): `prune` keeps it. */
+  keep(key: string): void {
+    this.used.add(key);
   }
 
   /** The authentic payload of a key's newest record (valid until the next read), or undefined (a miss). */

@@ -143,12 +143,23 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     onProgress: opts.onProgress,
     lazy: opts.reportPaths ? (p) => !opts.reportPaths!.has(p) : undefined,
     state,
+    reportPaths: state ? opts.reportPaths : undefined,
   });
-  const documents = parsed.documents;
+  let documents = parsed.documents;
   diagnostics.push(...parsed.diagnostics);
   const { scanned, skipped } = parsed;
   phase('read+parse');
   await session.link(documents, diagnostics);
+  // changed-files mode: the Kubernetes files left unread that a reported finding can depend on are
+  // read now; the rest only count
+  const unread = { files: 0, documents: 0, embedded: 0 };
+  if (parsed.unread) {
+    const r = await parsed.unread.resolve(documents);
+    documents = r.documents;
+    diagnostics.push(...r.diagnostics);
+    Object.assign(unread, { files: r.files, documents: r.documentsLeft, embedded: r.embeddedLeft });
+    state!.stats.unread = r.files;
+  }
   const files = session.files;
   const cache = session.cache;
 
@@ -537,8 +548,8 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
       filesSeen: walked.files.length,
       filesScanned: scanned,
       filesSkipped: skipped,
-      documents: documents.length - embedded,
-      embeddedDocuments: embedded,
+      documents: documents.length - embedded + unread.documents,
+      embeddedDocuments: embedded + unread.embedded,
       durationMs: fixedTime ? 0 : Date.now() - started,
       findingsBySeverity: bySeverity,
       suppressed,

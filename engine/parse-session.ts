@@ -11,12 +11,13 @@ import v8 from 'node:v8';
 import Tinypool from 'tinypool';
 import { BODY_FIELDS, ParseCache, payloadParts, textHash, type CachedParse, type CachedSummary } from './cache.js';
 import type { Diagnostic, Document, DocumentOf, Format } from './model.js';
-import { rememberKubernetesFacts, type K8sFacts } from './facts/kubernetes.js';
+import { HELM_VALUES, kubernetesFacts, rememberKubernetesFacts, type K8sFacts } from './facts/kubernetes.js';
+import { filesToRead, linksOf, type LinkNode } from './facts/kubernetes-links.js';
 import { detectScanner, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
 import { factsComplete, parseRecorded, startScanners, storedFactsOf, type ParseTask, type ParseTaskResult } from './parse-task.js';
 import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
-import type { ScanState } from './scan-state.js';
+import type { FileEntry, ScanState, StoredK8s } from './scan-state.js';
 import type { SourceFile } from './source.js';
 import type { WalkedFile } from './walker.js';
 
@@ -59,6 +60,12 @@ export interface ParseAllOptions {
    * from their stored entry without being read, and the files read are recorded in it.
    */
   state?: ScanState;
+  /**
+   * Changed-files mode with a scan state: the files reported on. Files of Kubernetes documents
+   * known from the state are then left unread until `ParsedFiles.unread` decides which of them a
+   * finding on these files can depend on (see engine/facts/kubernetes-links.ts).
+   */
+  reportPaths?: ReadonlySet<string>;
 }
 
 export interface ParsedFiles {
@@ -66,6 +73,33 @@ export interface ParsedFiles {
   diagnostics: Diagnostic[];
   scanned: number;
   skipped: number;
+  /** Files of Kubernetes documents left unread so far (with `reportPaths`), when there are any. */
+  unread?: UnreadFiles;
+}
+
+/** Files of Kubernetes documents a changed-files scan left unread, to be decided on after linking. */
+export interface UnreadFiles {
+  /**
+   * Read those that a finding on a reported file can depend on (their components, the components
+   * of global objects, files other documents name; every one when a reported file holds a global
+   * object) and return every document in walk order, the link's after them, as a scan without
+   * unread files would have them; with what the files still unread hold, for the scan's counts.
+   */
+  resolve(linked: readonly Document[]): Promise<{ documents: Document[]; diagnostics: Diagnostic[]; files: number; documentsLeft: number; embeddedLeft: number }>;
+}
+
+/** What a later changed-files scan needs to leave this file unread, if it is a file of Kubernetes documents only, read without diagnostics. */
+function storedK8sOf(slot: Slot): StoredK8s | undefined {
+  const docs = slot.documents;
+  if (!docs.length || slot.diagnostics.length || !docs.every((d) => d.format === 'kubernetes')) return undefined;
+  const embedded = docs.filter((d) => d.origin).length;
+  return { links: linksOf(docs.map((d) => kubernetesFacts(d as DocumentOf<'kubernetes'>))), documents: docs.length - embedded, embedded };
+}
+
+/** Whether `p` is one of `paths` or inside one of them. */
+function atOrUnder(paths: ReadonlySet<string>, p: string): boolean {
+  for (let at = p.length; at > 0; at = p.lastIndexOf('/', at - 1)) if (paths.has(p.slice(0, at))) return true;
+  return false;
 }
 
 /** Files parse workers returned as headers and facts only, and how many of those were parsed again here because something read a body. */
@@ -140,6 +174,8 @@ function lazyDocuments(summary: Pick<CachedSummary, 'headers' | 'facts'>, body: 
 interface Slot {
   documents: Document[];
   diagnostics: Diagnostic[];
+  /** The file, when it was read this scan (for the scan state). */
+  read?: string;
 }
 
 interface Job {
@@ -350,12 +386,25 @@ export class ParseSession {
     };
 
     const state = cache ? po.state : undefined;
+    const unread: { slot: Slot; wf: WalkedFile; known: FileEntry & { k8s: StoredK8s } }[] = [];
     /** Take a file from its stored entry; false when its record is gone and it must be read after all. */
     const fromState = (wf: WalkedFile, st: Stats): boolean => {
       const known = state!.file(wf.path, st);
       if (!known) return false;
       if (known.scanner === null) {
         skipped++;
+        progress(wf.path);
+        return true;
+      }
+      if (known.k8s && po.reportPaths && !po.reportPaths.has(wf.path) && !known.diagnostics!.length) {
+        // left unread until `unread.resolve` decides; its record is still this scan's
+        const slot: Slot = { documents: [], diagnostics: [] };
+        slots.push(slot);
+        unread.push({ slot, wf, known: known as FileEntry & { k8s: StoredK8s } });
+        cache!.keep(known.key!);
+        this.files.set(wf.path, state!.sourceFile(wf.path, wf.absPath, known));
+        this.hashes.set(wf.path, known.hash!);
+        scanned++;
         progress(wf.path);
         return true;
       }
@@ -396,7 +445,7 @@ export class ParseSession {
           continue;
         }
         const read = toSource(wf.path, wf.absPath, bytes, limits.maxFileBytes);
-        const slot: Slot = { documents: [], diagnostics: [...read.diagnostics] };
+        const slot: Slot = { documents: [], diagnostics: [...read.diagnostics], read: wf.path };
         slots.push(slot);
         if (!read.ok) {
           skipped++;
@@ -423,13 +472,69 @@ export class ParseSession {
     } finally {
       await pool?.destroy();
     }
+    if (state) {
+      for (const slot of slots) {
+        const k8s = slot.read !== undefined ? storedK8sOf(slot) : undefined;
+        if (k8s) state.recordK8s(slot.read!, k8s);
+      }
+    }
     const documents: Document[] = [];
     const diagnostics: Diagnostic[] = [...initProblems];
     for (const slot of slots) {
       documents.push(...slot.documents);
       diagnostics.push(...slot.diagnostics);
     }
-    return { documents, diagnostics, scanned, skipped };
+    const parsedCount = documents.length;
+    const resolve: UnreadFiles['resolve'] = async (linked) => {
+      const reported = po.reportPaths!;
+      // the join keys of every Kubernetes document read (the link's too), by file; the files that
+      // Terraform and Packer documents name (file(), provisioners: read by path, by the image model)
+      const loaded = new Map<string, K8sFacts[]>();
+      const named = new Set<string>();
+      for (const d of linked) {
+        if (d.format === 'kubernetes') {
+          const f = kubernetesFacts(d);
+          const l = loaded.get(d.file);
+          if (l) l.push(f);
+          else loaded.set(d.file, [f]);
+        } else if (d.format === 'terraform' || d.format === 'packer') {
+          for (const r of d.model.references ?? []) named.add(r.path.replace(/\/+$/, ''));
+        }
+      }
+      const nodes: LinkNode[] = unread.map((u) => ({ path: u.wf.path, links: u.known.k8s.links }));
+      for (const [p, facts] of loaded) nodes.push({ path: p, links: linksOf(facts) });
+      const helmValues = [...reported].some((p) => HELM_VALUES.test(p));
+      const toRead = helmValues ? 'all' : filesToRead(nodes, (p) => reported.has(p));
+      const out = { documents: [] as Document[], diagnostics: [] as Diagnostic[], files: 0, documentsLeft: 0, embeddedLeft: 0 };
+      for (const { slot, wf, known } of unread) {
+        const p = wf.path;
+        if (toRead !== 'all' && !toRead.has(p) && !loaded.has(p) && !atOrUnder(named, p)) {
+          out.files++;
+          out.documentsLeft += known.k8s.documents;
+          out.embeddedLeft += known.k8s.embedded;
+          continue;
+        }
+        const hit = cachedRecord(known.key!, p);
+        if (hit) {
+          slot.documents.push(...hit.documents);
+          out.diagnostics.push(...hit.diagnostics);
+          continue;
+        }
+        // its record is gone: parse the file (read now) as the walk would have
+        const file = this.files.get(p)!;
+        const claim = detectScanner(this.registry, p, file.text.slice(0, HEAD_BYTES));
+        if (!claim) continue;
+        await this.initScanners(p, out.diagnostics);
+        const { entry } = parseRecorded(file, claim.format, claim.scanner, this.registry);
+        cache!.put(known.key!, entry, storedFactsOf);
+        slot.documents.push(...entry.documents);
+        out.diagnostics.push(...entry.diagnostics);
+      }
+      for (const slot of slots) out.documents.push(...slot.documents);
+      for (let i = parsedCount; i < linked.length; i++) out.documents.push(linked[i]);
+      return out;
+    };
+    return { documents, diagnostics, scanned, skipped, ...(unread.length ? { unread: { resolve } } : {}) };
   }
 
   /**

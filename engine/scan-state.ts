@@ -27,8 +27,9 @@ import type { Diagnostic } from './model.js';
 import type { SourceFile } from './source.js';
 import { textHash } from './cache.js';
 import { decode } from './read.js';
+import type { K8sLinks } from './facts/kubernetes-links.js';
 
-const STATE_VERSION = 1;
+const STATE_VERSION = 2;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
 export const RACY_WINDOW_MS = 2000;
 
@@ -44,6 +45,35 @@ export interface FileEntry {
   diagnostics?: Diagnostic[];
   /** The text holds `faultline-ignore` (an inline suppression may be there). */
   directives?: boolean;
+  /** For a file of Kubernetes documents only, parsed without diagnostics: what `StoredK8s` says. */
+  k8s?: StoredK8s;
+}
+
+/**
+ * What a changed-files scan needs of a file of Kubernetes documents it leaves unread (see
+ * engine/facts/kubernetes-links.ts): its join keys, and how many documents it holds (the scan's
+ * counts include them).
+ */
+export interface StoredK8s {
+  links: K8sLinks;
+  documents: number;
+  embedded: number;
+}
+
+function looksLikeStoredK8s(x: unknown): x is StoredK8s {
+  const k = x as StoredK8s | undefined;
+  return (
+    !!k &&
+    typeof k === 'object' &&
+    Number.isInteger(k.documents) &&
+    Number.isInteger(k.embedded) &&
+    !!k.links &&
+    Array.isArray(k.links.offers) &&
+    Array.isArray(k.links.seeks) &&
+    typeof k.links.global === 'boolean' &&
+    k.links.offers.every((o) => typeof o === 'string') &&
+    k.links.seeks.every((o) => typeof o === 'string')
+  );
 }
 
 /** A stamp: size, mtime, ctime, inode and device, as `Stats` gives them. */
@@ -80,6 +110,8 @@ interface Encoded {
     directives: Uint8Array;
     /** The few files whose reading gave diagnostics (invalid UTF-8): [index, diagnostics]. */
     diagnostics: [number, Diagnostic[]][];
+    /** Files of Kubernetes documents only: [index, what a scan that leaves them unread needs]. */
+    k8s: [number, StoredK8s][];
   };
 }
 
@@ -88,6 +120,8 @@ export interface StateStats {
   fileHits: number;
   /** Stored files whose text was read after all (a snippet, a file() call). */
   textReads: number;
+  /** Changed-files mode: files of Kubernetes documents left unread (no reported finding can depend on them). */
+  unread: number;
 }
 
 function looksLikeState(x: unknown): x is Encoded {
@@ -116,7 +150,9 @@ function looksLikeState(x: unknown): x is Encoded {
     f.lineAt.every((v, i) => i === 0 || v >= f.lineAt[i - 1]) &&
     f.directives instanceof Uint8Array &&
     f.directives.length === n &&
-    Array.isArray(f.diagnostics)
+    Array.isArray(f.diagnostics) &&
+    Array.isArray(f.k8s) &&
+    f.k8s.every((e) => Array.isArray(e) && Number.isInteger(e[0]) && e[0] >= 0 && e[0] < n && looksLikeStoredK8s(e[1]))
   );
 }
 
@@ -159,11 +195,12 @@ class StoredSourceFile implements SourceFile {
 }
 
 export class ScanState {
-  readonly stats: StateStats = { fileHits: 0, textReads: 0 };
+  readonly stats: StateStats = { fileHits: 0, textReads: 0, unread: 0 };
   /** Files whose text changed after their stamp was taken, this scan. */
   readonly changedDuringScan: string[] = [];
   private readonly fileIndex = new Map<string, number>();
   private prevDiagnostics: Map<number, Diagnostic[]>;
+  private prevK8s: Map<number, StoredK8s>;
   /** What this scan learnt, for `encode`: the stamp it was taken with, and the entry. */
   private readonly nextFiles = new Map<string, { stamp: number[]; entry: FileEntry }>();
   /** Files recorded this scan (read, and old enough to trust): without any, the stored state is still right. */
@@ -176,6 +213,7 @@ export class ScanState {
   ) {
     prev?.files.paths.forEach((p, i) => this.fileIndex.set(p, i));
     this.prevDiagnostics = new Map(prev?.files.diagnostics ?? []);
+    this.prevK8s = new Map(prev?.files.k8s ?? []);
   }
 
   /** The state from `bytes` (authenticated by the caller), or an empty one. */
@@ -219,6 +257,7 @@ export class ScanState {
       lines: new Uint32Array(lineAt[n]),
       directives: new Uint8Array(n),
       diagnostics: [],
+      k8s: [],
     };
     const keys = Buffer.from(out.keys.buffer, out.keys.byteOffset, out.keys.byteLength);
     const hashes = Buffer.from(out.hashes.buffer, out.hashes.byteOffset, out.hashes.byteLength);
@@ -237,6 +276,7 @@ export class ScanState {
       out.lines.set(entry.lineStarts!, lineAt[i]);
       out.directives[i] = entry.directives ? 1 : 0;
       if (entry.diagnostics?.length) out.diagnostics.push([i, entry.diagnostics]);
+      if (entry.k8s) out.k8s.push([i, entry.k8s]);
     });
     return v8.serialize({ v: STATE_VERSION, files: out } satisfies Encoded);
   }
@@ -249,6 +289,7 @@ export class ScanState {
     this.prev = undefined;
     this.fileIndex.clear();
     this.prevDiagnostics = new Map();
+    this.prevK8s = new Map();
     this.nextFiles.clear();
   }
 
@@ -276,6 +317,7 @@ export class ScanState {
             lineStarts: f.lines.subarray(f.lineAt[i], f.lineAt[i + 1]),
             diagnostics: this.prevDiagnostics.get(i) ?? [],
             directives: f.directives[i] === 1,
+            k8s: this.prevK8s.get(i),
           };
     if (k >= 0 && entry.lineStarts!.length === 0) return undefined;
     this.nextFiles.set(rel, { stamp: stampOf(st), entry });
@@ -306,6 +348,15 @@ export class ScanState {
         directives: text.includes('faultline-ignore'),
       },
     });
+  }
+
+  /**
+   * Attach what a later scan needs to leave a file of Kubernetes documents unread, to the entry of
+   * a file read (and recorded) this scan.
+   */
+  recordK8s(rel: string, k8s: StoredK8s): void {
+    const e = this.nextFiles.get(rel);
+    if (e && !e.entry.k8s && e.entry.key) e.entry.k8s = k8s;
   }
 
   /** A source file for a stored entry (see `StoredSourceFile`). */

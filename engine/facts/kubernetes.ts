@@ -489,14 +489,14 @@ export function resourceName(o: K8sObject): string {
   return o.namespace ? `${o.kind}/${o.namespace}/${o.name}` : `${o.kind}/${o.name}`;
 }
 
-function podTemplate(o: K8sObject): { meta?: Value; spec?: Value } {
+export function podTemplate(o: K8sObject): { meta?: Value; spec?: Value } {
   const v = o.value;
   if (o.kind === 'Pod') return { meta: get(v, 'metadata'), spec: get(v, 'spec') };
   if (o.kind === 'CronJob') return { meta: get(v, 'spec', 'jobTemplate', 'spec', 'template', 'metadata'), spec: get(v, 'spec', 'jobTemplate', 'spec', 'template', 'spec') };
   return { meta: get(v, 'spec', 'template', 'metadata'), spec: get(v, 'spec', 'template', 'spec') };
 }
 
-const dirOf = (f: string) => f.slice(0, Math.max(0, f.lastIndexOf('/')));
+export const dirOf = (f: string) => f.slice(0, Math.max(0, f.lastIndexOf('/')));
 
 /**
  * Same namespace: both written and equal; when either is not written (Helm charts leave it to
@@ -608,7 +608,8 @@ const SHAPES: Readonly<Record<string, Shape>> = {
   ConfigMap: { data: { mesh: true } },
 };
 const MESH_CONFIGMAP = /^istio(-[\w.-]+)?$/;
-const HELM_VALUES = /(^|\/)values[\w.-]*\.ya?ml$/;
+/** Helm values files, read for Istio proxy defaults (`meshValuesFacts`). */
+export const HELM_VALUES = /(^|\/)values[\w.-]*\.ya?ml$/;
 
 function copyLoc(l: Loc): Loc {
   return { file: l.file, start: l.start, end: l.end };
@@ -656,6 +657,14 @@ export const ARGOCD_SECRET_TYPE = 'argocd.argoproj.io/secret-type';
 
 /** Every other object is kept as its header (kind, name, namespace, span) with an empty value. */
 const HEADER_ONLY: Shape = {};
+
+/** Whether any model reads more of the object than its header (kind, name, namespace, span). */
+export function readBeyondHeader(o: K8sObject): boolean {
+  return shapeOf(o) !== HEADER_ONLY;
+}
+
+/** Objects whose presence tells FL110 that reboots after updates are coordinated (by name, any kind). */
+export const UPDATE_OPERATOR_NAME = /flatcar-linux-update-(operator|agent)|^kured$/;
 
 function shapeOf(o: K8sObject): Shape {
   if (!Object.hasOwn(SHAPES, o.kind)) return HEADER_ONLY;

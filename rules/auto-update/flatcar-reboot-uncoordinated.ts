@@ -3,7 +3,7 @@
  */
 import { defineRule } from '../../engine/rule-api.js';
 import { describeRegions, reportableImages, unitState, type NodeImage } from '../../engine/facts/node-image.js';
-import { kubernetesFacts } from '../../engine/facts/kubernetes.js';
+import { kubernetesFacts, UPDATE_OPERATOR_NAME } from '../../engine/facts/kubernetes.js';
 import { flatcarRebootStrategy } from '../../engine/facts/node-files.js';
 import type { Loc } from '../../engine/source.js';
 
@@ -51,7 +51,7 @@ export default defineRule({
       const v = verdict(img);
       return v ? (v.loc ?? 'stock') : undefined;
     };
-    const operator = scan.ofFormat('kubernetes').some((d) => kubernetesFacts(d).objects.some((o) => /flatcar-linux-update-(operator|agent)|^kured$/.test(o.name)));
+    const operator = scan.ofFormat('kubernetes').some((d) => kubernetesFacts(d).objects.some((o) => UPDATE_OPERATOR_NAME.test(o.name)));
     for (const img of reportableImages(scan, keyOf)) {
       const v = verdict(img)!;
       ctx.report({

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineOutput } from '../../engine/engine.js';
 import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
+import { kubernetesTree } from '../helpers/kubernetes-tree.js';
 // @ts-expect-error the bench generator is plain JavaScript
 import { generate, rng } from '../../bench/generate.mjs';
 
@@ -64,6 +65,8 @@ interface Tree {
   make(dir: string): void;
   /** Paths with two versions (the fleet and its remediated twin): an edit swaps one for the other. */
   twins?: Record<string, [string, string]>;
+  /** Its changed-files runs must leave some Kubernetes files unread (the path under test is taken). */
+  leavesUnread?: boolean;
 }
 
 function readTree(dir: string): Record<string, string> {
@@ -116,7 +119,8 @@ const trees: Tree[] = [
   { name: 'hostile', make: (dir) => cpSync(fixture('hostile'), dir, { recursive: true }) },
   // configs from public repositories that nobody here wrote (../shared/corpus)
   { name: 'corpus', make: (dir) => cpSync(path.join(repo, '..', 'shared', 'corpus'), dir, { recursive: true }) },
-  { name: 'generated', make: (dir) => generate(dir, 160, 11) },
+  { name: 'generated', make: (dir) => generate(dir, 160, 11), leavesUnread: true },
+  { name: 'kubernetes', make: (dir) => writeTree(dir, kubernetesTree(7)), leavesUnread: true },
 ];
 
 const ROUNDS = 20;
@@ -134,7 +138,11 @@ describe('warm runs against cold ones, over a sequence of commits (differential 
       const ran = new Set<Op>();
       let refEdits = 0;
       let known = 0;
-      const count = (out: EngineOutput) => (known += out.state?.fileHits ?? 0);
+      let unread = 0;
+      const count = (out: EngineOutput) => {
+        known += out.state?.fileHits ?? 0;
+        unread += out.state?.unread ?? 0;
+      };
 
       // the cache is filled by a whole-tree scan, as the first hook run or CI does
       let last = await scan(root, cacheDir);
@@ -208,6 +216,7 @@ describe('warm runs against cold ones, over a sequence of commits (differential 
       if (readByOthers > 0) expect(refEdits, 'edits of files other files read').toBeGreaterThan(0);
       // and the warm runs really took unchanged files from the scan state
       expect(known).toBeGreaterThan(ROUNDS);
+      if (tree.leavesUnread) expect(unread, 'Kubernetes files left unread by changed-files runs').toBeGreaterThan(ROUNDS);
     },
     240_000,
   );

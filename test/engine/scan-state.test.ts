@@ -42,7 +42,7 @@ describe('scan state', () => {
     const { root, cacheDir } = fleet();
     const cold = await scan(root);
     const first = await scan(root, cacheDir, { racyWindowMs: 0 });
-    expect(first.state).toEqual({ fileHits: 0, textReads: 0 });
+    expect(first.state).toEqual({ fileHits: 0, textReads: 0, unread: 0 });
     expect(existsSync(stateFile(cacheDir))).toBe(true);
 
     const warm = await scan(root, cacheDir, { racyWindowMs: 0 });

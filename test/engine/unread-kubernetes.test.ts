@@ -1,0 +1,187 @@
+/**
+ * Changed-files runs leave unread the files of Kubernetes documents that no reported finding can
+ * depend on (engine/facts/kubernetes-links.ts). Here every file of a tree is in turn the one
+ * reported, from a warm cache, and the run must report what an uncached run does; over trees
+ * built so that each way the workload model joins objects across files (Service and
+ * PodDisruptionBudget selectors, autoscaler targets, Ingress and route backends, namespaces and
+ * directories, templated labels, broad selectors) and each fleet-wide fact (mesh defaults,
+ * namespace injection, a Helm values file, update operators, CronJobs) decides a finding on
+ * another file. The runs must also really leave files unread.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { filesToRead, linksOf } from '../../engine/facts/kubernetes-links.js';
+import { k8sFacts } from '../../engine/facts/kubernetes.js';
+import type { DocumentOf } from '../../engine/model.js';
+import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
+import { kubernetesTree } from '../helpers/kubernetes-tree.js';
+import { yamlScanner } from '../../scanners/yaml/index.js';
+import { parseFiles } from '../../engine/testing.js';
+
+const tmp = tempDir('faultline-unread-');
+useCacheSecret('test-secret-unread-0123456789');
+
+const deployment = (name: string, ns: string | undefined, labels: string, extra = '') =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}spec:\n  selector: { matchLabels: ${labels} }\n  template:\n    metadata:\n      labels: ${labels}\n    spec:\n      containers:\n        - name: ${name}\n          image: registry.example/${name}:1\n          ports: [{ containerPort: 8080 }]\n${extra}`;
+const statefulSet = (name: string, ns: string, labels: string, replicas: number) =>
+  `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: { name: ${name}, namespace: ${ns} }\nspec:\n  replicas: ${replicas}\n  selector: { matchLabels: ${labels} }\n  template:\n    metadata:\n      labels: ${labels}\n    spec:\n      containers:\n        - name: etcd\n          image: quay.io/coreos/etcd:v3.5.9\n          ports: [{ containerPort: 2379 }]\n`;
+const service = (name: string, ns: string | undefined, selector: string) =>
+  `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}spec:\n  selector: ${selector}\n  ports: [{ port: 80 }]\n`;
+const pdb = (name: string, ns: string, selector: string, budget: string) =>
+  `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: { name: ${name}, namespace: ${ns} }\nspec:\n  ${budget}\n  selector: ${selector}\n`;
+
+/** One case per join, each in its own namespace or directory, and objects that join nothing. */
+const joins: Record<string, string> = {
+  // a Service selects a Deployment of another file (FL401 on the Deployment names the Service)
+  'a/deploy.yaml': deployment('cart', 'a', '{ app: cart }'),
+  'a/service.yaml': service('cart', 'a', '{ app: cart }'),
+  // an Ingress routes to that Service (the finding's message names the Ingress)
+  'a/ingress.yaml':
+    'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: shop, namespace: a }\nspec:\n  defaultBackend: { service: { name: cart, port: { number: 80 } } }\n',
+  // an HTTPRoute in another namespace routes to a Service by its namespace
+  'b/deploy.yaml': deployment('pay', 'b', '{ app: pay }'),
+  'b/service.yaml': service('pay', 'b', '{ app: pay }'),
+  'gw/route.yaml':
+    'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: pay, namespace: gw }\nspec:\n  rules:\n    - backendRefs: [{ name: pay, namespace: b, port: 80 }]\n',
+  // an autoscaler sets the replica count a budget is judged against
+  'c/etcd.yaml': statefulSet('etcd', 'c', '{ app: etcd }', 1),
+  'c/pdb.yaml': pdb('etcd', 'c', '{ matchLabels: { app: etcd } }', 'maxUnavailable: 2'),
+  'c/hpa.yaml':
+    'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: { name: etcd, namespace: c }\nspec:\n  scaleTargetRef: { apiVersion: apps/v1, kind: StatefulSet, name: etcd }\n  minReplicas: 3\n  maxReplicas: 5\n',
+  // a budget selecting by expression (broad), and one selecting everything
+  'd/etcd.yaml': statefulSet('search', 'd', '{ app: search }', 3),
+  'd/pdb.yaml': pdb('search', 'd', '{ matchExpressions: [{ key: app, operator: In, values: [search] }] }', 'maxUnavailable: 2'),
+  'e/deploy.yaml': deployment('mail', 'e', '{ app: mail }'),
+  'e/service.yaml': service('mail', 'e', '{ app: mail }'),
+  'e/pdb.yaml': pdb('all', 'e', '{}', 'maxUnavailable: 0'),
+  // no namespace written (a Helm chart): joined by directory
+  'charts/web/templates/deploy.yaml': deployment('web', undefined, '{ app: web }'),
+  'charts/web/templates/service.yaml': service('web', undefined, '{ app: web }'),
+  // templated labels match any selector of their scope; a templated selector any workload
+  'f/deploy.yaml': deployment('feed', 'f', '{ app: "{{ .Values.app }}" }'),
+  'f/service.yaml': service('feed', 'f', '{ app: feed }'),
+  'g/deploy.yaml': deployment('geo', 'g', '{ app: geo }'),
+  'g/service.yaml': service('geo', 'g', '{ app: "{{ .Values.app }}" }'),
+  // fleet-wide facts: namespace injection, mesh defaults, Helm values, an update operator, a CronJob
+  'h/namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: h\n  labels: { istio-injection: enabled }\n',
+  'h/deploy.yaml': deployment('news', 'h', '{ app: news }'),
+  'h/service.yaml': service('news', 'h', '{ app: news }'),
+  'mesh/istio.yaml':
+    'apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: { name: mesh, namespace: istio-system }\nspec:\n  values:\n    global:\n      proxy:\n        resources: { limits: { cpu: 50m } }\n',
+  'mesh/configmap.yaml':
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: istio, namespace: istio-system }\ndata:\n  mesh: |\n    defaultConfig:\n      concurrency: 8\n      terminationDrainDuration: 90s\n',
+  'charts/istio/values.yaml': 'global:\n  proxy:\n    resources:\n      limits: { cpu: 20m }\n',
+  'ops/kured.yaml':
+    'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: { name: kured, namespace: kube-system }\nspec:\n  selector: { matchLabels: { name: kured } }\n  template:\n    metadata: { labels: { name: kured } }\n    spec:\n      containers: [{ name: kured, image: ghcr.io/kubereboot/kured:1.15.0, command: [/usr/bin/kured, --period=1h] }]\n',
+  'ops/cron.yaml':
+    'apiVersion: batch/v1\nkind: CronJob\nmetadata: { name: backup, namespace: ops }\nspec:\n  schedule: "0 3 * * *"\n  jobTemplate:\n    spec:\n      template:\n        metadata: { labels: { app: backup } }\n        spec:\n          containers: [{ name: backup, image: registry.example/backup:1 }]\n',
+  // joined to nothing: left unread whenever another file is reported
+  'z/lonely.yaml': deployment('lonely', 'z', '{ app: lonely }'),
+  'z/other.yaml': service('other', 'z', '{ app: nobody }'),
+};
+
+function write(dir: string, files: Record<string, string>): void {
+  for (const [p, t] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    writeFileSync(path.join(dir, p), t);
+  }
+}
+
+describe('changed-files runs that leave Kubernetes files unread', () => {
+  it.each([
+    ['joins', joins],
+    ['generated (seed 7)', kubernetesTree(7)],
+    ['generated (seed 8)', kubernetesTree(8)],
+  ] as const)('%s: with each file in turn the one reported, a warm run reports what an uncached run does', async (name, files) => {
+    const root = path.join(tmp, name.replace(/\W+/g, '-'));
+    write(root, files);
+    const cacheDir = path.join(root, '.faultline-cache');
+    await scanTree(root, { cacheDir, racyWindowMs: 0 });
+    let unread = 0;
+    let crossFile = 0;
+    for (const p of Object.keys(files).sort()) {
+      const warm = await scanTree(root, { cacheDir, changed: [p], racyWindowMs: 0 });
+      const cold = await scanTree(root, { changed: [p] });
+      expect(comparable(warm), p).toEqual(comparable(cold));
+      unread += warm.state?.unread ?? 0;
+      crossFile += cold.result.findings.filter((f) => f.location.path !== p || f.related.some((r) => r.path !== f.location.path)).length;
+    }
+    // the runs left files unread, and reported findings that other files decide
+    expect(unread).toBeGreaterThan(Object.keys(files).length);
+    expect(crossFile).toBeGreaterThan(5);
+  });
+});
+
+describe('join keys', () => {
+  const read = async (files: Record<string, string>, reported: string) => {
+    const { documents } = await parseFiles([yamlScanner], files);
+    const nodes = Object.keys(files).map((p) => ({
+      path: p,
+      links: linksOf(documents.filter((d) => d.file === p && d.format === 'kubernetes').map((d) => k8sFacts(d as DocumentOf<'kubernetes'>))),
+    }));
+    return filesToRead(nodes, (p) => p === reported);
+  };
+
+  it('a selector joins the workloads whose labels it names, in its namespace, and nothing else', async () => {
+    const files = {
+      'x/svc.yaml': service('cart', 'x', '{ app: cart, tier: web }'),
+      'y/deploy.yaml': deployment('cart', 'x', '{ app: cart }'),
+      'y/other-ns.yaml': deployment('cart', 'w', '{ app: cart }'),
+      'y/other-label.yaml': deployment('pay', 'x', '{ app: pay }'),
+    };
+    expect(await read(files, 'x/svc.yaml')).toEqual(new Set(['x/svc.yaml', 'y/deploy.yaml']));
+    expect(await read(files, 'y/other-label.yaml')).toEqual(new Set(['y/other-label.yaml']));
+  });
+
+  it('two workloads with the same labels meet only through a selector', async () => {
+    const files = { 'a.yaml': deployment('a', 'x', '{ app: cart }'), 'b.yaml': deployment('b', 'x', '{ app: cart }') };
+    expect(await read(files, 'a.yaml')).toEqual(new Set(['a.yaml']));
+    expect(await read({ ...files, 's.yaml': service('s', 'x', '{ app: cart }') }, 'a.yaml')).toEqual(new Set(['a.yaml', 'b.yaml', 's.yaml']));
+  });
+
+  it('without a namespace, objects join by directory', async () => {
+    const files = {
+      'chart/a.yaml': deployment('a', undefined, '{ app: a }'),
+      'chart/s.yaml': service('s', undefined, '{ app: a }'),
+      'other/s.yaml': service('s', undefined, '{ app: a }'),
+    };
+    expect(await read(files, 'chart/a.yaml')).toEqual(new Set(['chart/a.yaml', 'chart/s.yaml']));
+  });
+
+  it('broad selectors and templated labels join their whole scope', async () => {
+    const files = {
+      'x/p.yaml': pdb('p', 'x', '{ matchExpressions: [{ key: app, operator: Exists }] }', 'maxUnavailable: 1'),
+      'x/a.yaml': deployment('a', 'x', '{ app: a }'),
+      'x2/b.yaml': deployment('b', 'x', '{ app: b }'),
+      'y/t.yaml': deployment('t', 'y', '{ app: "{{ .Values.app }}" }'),
+      'y2/s.yaml': service('s', 'y', '{ app: s }'),
+      'z/u.yaml': deployment('u', 'z', '{ app: u }'),
+    };
+    expect(await read(files, 'x/p.yaml')).toEqual(new Set(['x/p.yaml', 'x/a.yaml', 'x2/b.yaml']));
+    expect(await read(files, 'y/t.yaml')).toEqual(new Set(['y/t.yaml', 'y2/s.yaml']));
+  });
+
+  it('an autoscaler joins the workload it names; an Ingress the Service it routes to', async () => {
+    const files = {
+      'h.yaml': 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: { name: h, namespace: x }\nspec:\n  scaleTargetRef: { kind: Deployment, name: a }\n',
+      'a.yaml': deployment('a', 'x', '{ app: a }'),
+      'i.yaml': 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: { name: i, namespace: x }\nspec:\n  defaultBackend: { service: { name: s, port: { number: 80 } } }\n',
+      's.yaml': service('s', 'x', '{ app: zzz }'),
+    };
+    expect(await read(files, 'h.yaml')).toEqual(new Set(['h.yaml', 'a.yaml']));
+    expect(await read(files, 'i.yaml')).toEqual(new Set(['i.yaml', 's.yaml']));
+  });
+
+  it('objects that feed fleet-wide facts are always read, and reporting on one reads everything', async () => {
+    const files = {
+      'ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: { name: x, labels: { istio-injection: enabled } }\n',
+      'a.yaml': deployment('a', 'x', '{ app: a }'),
+      'b.yaml': deployment('b', 'y', '{ app: b }'),
+      'op.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: kured, namespace: kube-system }\n',
+      'plain.yaml': 'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: builder, namespace: ci }\n',
+    };
+    expect(await read(files, 'b.yaml')).toEqual(new Set(['b.yaml', 'ns.yaml', 'op.yaml']));
+    expect(await read(files, 'ns.yaml')).toBe('all');
+  });
+});
