@@ -510,7 +510,9 @@ class Embedder {
     }
     for (const s of sources) {
       let target = dest;
-      if (target !== undefined && (sources.length > 1 || target.endsWith('/'))) target = posix.join(target, posix.basename(s.p.replace(/\/+$/, '')));
+      // into a directory: the file, or the directory itself, goes inside it, except that a directory
+      // given with a trailing slash uploads its contents (Packer's rule for directory uploads)
+      if (target !== undefined && !s.p.endsWith('/') && (sources.length > 1 || target.endsWith('/'))) target = posix.join(target, posix.basename(s.p));
       const resolved = this.ev.resolvePath(s.p, this.env, s.loc);
       if (!resolved) continue;
       const isDir = s.p.endsWith('/') || this.host.isDirectory(resolved);

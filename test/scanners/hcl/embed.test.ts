@@ -313,6 +313,19 @@ describe('Packer embedding', () => {
     ]);
   });
 
+  it('file provisioners upload a directory into a directory, or with a trailing slash its contents', async () => {
+    const r = await scan({
+      'img/x.pkr.hcl':
+        'build {\n  provisioner "file" {\n    source      = "rootfs"\n    destination = "/opt/"\n  }\n  provisioner "file" {\n    source      = "rootfs/etc/"\n    destination = "/etc/"\n  }\n}\n',
+      'img/rootfs/etc/apt/apt.conf.d/20auto-upgrades': 'APT::Periodic::Unattended-Upgrade "0";\n',
+    });
+    const refs = docOf(r, 'img/x.pkr.hcl').model.references!;
+    expect(refs.map((x) => [x.kind, x.path, x.destination])).toEqual([
+      ['packer-file', 'img/rootfs', '/opt/rootfs'],
+      ['packer-file', 'img/rootfs/etc', '/etc/'],
+    ]);
+  });
+
   it('embeds builder user_data and user_data_file', async () => {
     const r = await scan({
       ...FILES,
