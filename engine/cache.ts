@@ -116,9 +116,10 @@ export function textHash(text: string): string {
 
 /**
  * Modules under engine/facts whose output the cache or the scan state stores (so they are part of
- * the parser salt): Kubernetes facts, and the join keys of files of Kubernetes documents.
+ * the parser salt): Kubernetes facts, the join keys of files of Kubernetes documents, and the
+ * groups a loose file is read in.
  */
-export const STORED_FACTS = ['kubernetes', 'kubernetes-links'];
+export const STORED_FACTS = ['kubernetes', 'kubernetes-links', 'loose-contexts'];
 
 let codeHashMemo: string | undefined;
 /**

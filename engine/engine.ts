@@ -6,6 +6,7 @@
  * The engine knows scanners and rules only through their interfaces; the CLI (or a test) passes
  * them in. Nothing here formats output.
  */
+import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { FaultlineConfig } from './config.js';
@@ -13,6 +14,8 @@ import type { Finding, FindingLocation, Suppression } from './finding.js';
 import { assignFingerprints, baseFingerprint } from './fingerprint.js';
 import { type Diagnostic, type Document } from './model.js';
 import { kubernetesFacts } from './facts/kubernetes.js';
+import { looseFiles, type LooseFile } from './facts/loose-files.js';
+import { terraformCniEvidence } from './facts/node-image.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
 import { ParseSession, type FactsOnlyStats } from './parse-session.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
@@ -125,6 +128,8 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const wholeTree = targets.length === 1 && path.resolve(targets[0]) === root;
   // what the last whole-tree scan with this cache learnt about the tree (see scan-state.ts)
   const state = session.cache?.storing && wholeTree ? ScanState.decode(session.cache.readState(), started, opts.racyWindowMs) : undefined;
+  // the configuration the state's loose files were judged under must be this one (see scan-state.ts)
+  const configHash = createHash('sha256').update(JSON.stringify(opts.config)).digest('hex');
   const walked = await walk({
     root,
     targets,
@@ -144,6 +149,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     lazy: opts.reportPaths ? (p) => !opts.reportPaths!.has(p) : undefined,
     state,
     reportPaths: state ? opts.reportPaths : undefined,
+    looseUnread: state?.storedConfig === configHash,
   });
   let documents = parsed.documents;
   diagnostics.push(...parsed.diagnostics);
@@ -154,7 +160,9 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   // read now; the rest only count
   const unread = { files: 0, documents: 0, embedded: 0 };
   if (parsed.unread) {
-    const r = await parsed.unread.resolve(documents);
+    // a reported Terraform file with a CNI's Helm release or add-on: every image may quote it
+    const everything = documents.some((d) => d.format === 'terraform' && !d.origin && opts.reportPaths!.has(d.file) && terraformCniEvidence(d).length > 0);
+    const r = await parsed.unread.resolve(documents, everything);
     documents = r.documents;
     diagnostics.push(...r.diagnostics);
     Object.assign(unread, { files: r.files, documents: r.documentsLeft, embedded: r.embeddedLeft });
@@ -166,7 +174,10 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   // A scan of the whole root looked every file (and every link-phase embed) up: entries it did
   // not use are stale.
   if (cache && wholeTree) cache.prune();
-  if (state) {
+  // A changed-files scan keeps the stored verdicts on loose files and the configuration they were
+  // judged under, so it writes the state now; a whole-tree scan judges them after the rules (below).
+  if (state && opts.reportPaths) {
+    state.config = state.storedConfig;
     if (state.learnt) cache!.writeState(state.encode());
     state.release();
   }
@@ -211,6 +222,21 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     ruleTimes[meta.id] = (ruleTimes[meta.id] ?? 0) + performance.now() - ruleStart;
   }
   phase('rules');
+
+  // A whole-tree scan writes the scan state now that the rules have built the node-image model, with
+  // its verdict on which files are loose (see engine/facts/loose-files.ts) and under what configuration.
+  if (state && !opts.reportPaths) {
+    let loose = new Map<string, LooseFile>();
+    try {
+      loose = looseFiles(model, raw.map((r) => r.report));
+    } catch {
+      /* no loose files this time: changed-files scans read them until the next whole-tree scan */
+    }
+    state.setLoose(loose);
+    state.config = configHash;
+    if (state.learnt || state.storedConfig !== configHash) cache!.writeState(state.encode());
+    state.release();
+  }
 
   // -- reports → findings
   // A location's snippet is filled in only if the location is reported (`withSnippets`): in

@@ -17,7 +17,8 @@ import { detectScanner, makeLinkContext, type EmbedMemo, type MemoisedEmbed, typ
 import { factsComplete, parseRecorded, startScanners, storedFactsOf, type ParseTask, type ParseTaskResult } from './parse-task.js';
 import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
-import type { FileEntry, ScanState, StoredK8s } from './scan-state.js';
+import type { FileEntry, ScanState, Unreadable } from './scan-state.js';
+import { groupContexts } from './facts/loose-contexts.js';
 import type { SourceFile } from './source.js';
 import type { WalkedFile } from './walker.js';
 
@@ -61,11 +62,13 @@ export interface ParseAllOptions {
    */
   state?: ScanState;
   /**
-   * Changed-files mode with a scan state: the files reported on. Files of Kubernetes documents
-   * known from the state are then left unread until `ParsedFiles.unread` decides which of them a
-   * finding on these files can depend on (see engine/facts/kubernetes-links.ts).
+   * Changed-files mode with a scan state: the files reported on. Files the state says may be left
+   * unread (see `Unreadable`) are then left unread until `ParsedFiles.unread` decides which of
+   * them a finding on these files can depend on.
    */
   reportPaths?: ReadonlySet<string>;
+  /** Loose files may be left unread too: the stored verdicts were taken under this configuration. */
+  looseUnread?: boolean;
 }
 
 export interface ParsedFiles {
@@ -73,27 +76,31 @@ export interface ParsedFiles {
   diagnostics: Diagnostic[];
   scanned: number;
   skipped: number;
-  /** Files of Kubernetes documents left unread so far (with `reportPaths`), when there are any. */
+  /** Files left unread so far (with `reportPaths`), when there are any. */
   unread?: UnreadFiles;
 }
 
-/** Files of Kubernetes documents a changed-files scan left unread, to be decided on after linking. */
+/** Files a changed-files scan left unread, to be decided on after linking. */
 export interface UnreadFiles {
   /**
-   * Read those that a finding on a reported file can depend on (their components, the components
-   * of global objects, files other documents name; every one when a reported file holds a global
-   * object) and return every document in walk order, the link's after them, as a scan without
-   * unread files would have them; with what the files still unread hold, for the scan's counts.
+   * Read those that a finding on a reported file can depend on, and return every document in walk
+   * order, the link's after them, as a scan without unread files would have them; with what the
+   * files still unread hold, for the scan's counts. Read: Kubernetes files in a component (see
+   * engine/facts/kubernetes-links.ts) of a reported file or a global object; loose files in a
+   * group (`groupContexts`) with a file that was read; any file a document read names (its
+   * documents embedded elsewhere, a Terraform or Packer reference to it or a directory above it);
+   * and every file when `everything` is set or a reported file holds a fleet-wide fact (a global
+   * Kubernetes object, a Helm values file).
    */
-  resolve(linked: readonly Document[]): Promise<{ documents: Document[]; diagnostics: Diagnostic[]; files: number; documentsLeft: number; embeddedLeft: number }>;
+  resolve(linked: readonly Document[], everything: boolean): Promise<{ documents: Document[]; diagnostics: Diagnostic[]; files: number; documentsLeft: number; embeddedLeft: number }>;
 }
 
 /** What a later changed-files scan needs to leave this file unread, if it is a file of Kubernetes documents only, read without diagnostics. */
-function storedK8sOf(slot: Slot): StoredK8s | undefined {
+function storedK8sOf(slot: Slot): Extract<Unreadable, { kind: 'k8s' }> | undefined {
   const docs = slot.documents;
   if (!docs.length || slot.diagnostics.length || !docs.every((d) => d.format === 'kubernetes')) return undefined;
   const embedded = docs.filter((d) => d.origin).length;
-  return { links: linksOf(docs.map((d) => kubernetesFacts(d as DocumentOf<'kubernetes'>))), documents: docs.length - embedded, embedded };
+  return { kind: 'k8s', links: linksOf(docs.map((d) => kubernetesFacts(d as DocumentOf<'kubernetes'>))), documents: docs.length - embedded, embedded };
 }
 
 /** Whether `p` is one of `paths` or inside one of them. */
@@ -386,7 +393,7 @@ export class ParseSession {
     };
 
     const state = cache ? po.state : undefined;
-    const unread: { slot: Slot; wf: WalkedFile; known: FileEntry & { k8s: StoredK8s } }[] = [];
+    const unread: { slot: Slot; wf: WalkedFile; known: FileEntry; u: Unreadable }[] = [];
     /** Take a file from its stored entry; false when its record is gone and it must be read after all. */
     const fromState = (wf: WalkedFile, st: Stats): boolean => {
       const known = state!.file(wf.path, st);
@@ -396,11 +403,12 @@ export class ParseSession {
         progress(wf.path);
         return true;
       }
-      if (known.k8s && po.reportPaths && !po.reportPaths.has(wf.path) && !known.diagnostics!.length) {
+      const u = known.unreadable;
+      if (u && (u.kind === 'k8s' || po.looseUnread) && po.reportPaths && !po.reportPaths.has(wf.path) && !known.diagnostics!.length) {
         // left unread until `unread.resolve` decides; its record is still this scan's
         const slot: Slot = { documents: [], diagnostics: [] };
         slots.push(slot);
-        unread.push({ slot, wf, known: known as FileEntry & { k8s: StoredK8s } });
+        unread.push({ slot, wf, known, u });
         cache!.keep(known.key!);
         this.files.set(wf.path, state!.sourceFile(wf.path, wf.absPath, known));
         this.hashes.set(wf.path, known.hash!);
@@ -485,33 +493,45 @@ export class ParseSession {
       diagnostics.push(...slot.diagnostics);
     }
     const parsedCount = documents.length;
-    const resolve: UnreadFiles['resolve'] = async (linked) => {
+    const resolve: UnreadFiles['resolve'] = async (linked, everything) => {
       const reported = po.reportPaths!;
-      // the join keys of every Kubernetes document read (the link's too), by file; the files that
-      // Terraform and Packer documents name (file(), provisioners: read by path, by the image model)
-      const loaded = new Map<string, K8sFacts[]>();
+      // what the documents read say: the join keys of their Kubernetes documents, by file; the
+      // files they are in (a file embedded elsewhere: a Packer script, a COPY source, a file()
+      // target; today each of those is also named below, this keeps a new kind of embedding safe);
+      // the files that Terraform and Packer documents name (the image model reads documents by
+      // path, a provisioned directory by prefix); the unit and agent groups of their root documents
+      const k8s = new Map<string, K8sFacts[]>();
+      const inDocuments = new Set<string>();
       const named = new Set<string>();
+      const groups = new Set<string>();
       for (const d of linked) {
+        inDocuments.add(d.file);
+        for (const g of groupContexts(d)) groups.add(g);
         if (d.format === 'kubernetes') {
           const f = kubernetesFacts(d);
-          const l = loaded.get(d.file);
+          const l = k8s.get(d.file);
           if (l) l.push(f);
-          else loaded.set(d.file, [f]);
+          else k8s.set(d.file, [f]);
         } else if (d.format === 'terraform' || d.format === 'packer') {
           for (const r of d.model.references ?? []) named.add(r.path.replace(/\/+$/, ''));
         }
       }
-      const nodes: LinkNode[] = unread.map((u) => ({ path: u.wf.path, links: u.known.k8s.links }));
-      for (const [p, facts] of loaded) nodes.push({ path: p, links: linksOf(facts) });
-      const helmValues = [...reported].some((p) => HELM_VALUES.test(p));
-      const toRead = helmValues ? 'all' : filesToRead(nodes, (p) => reported.has(p));
+      const nodes: LinkNode[] = [];
+      for (const { wf, u } of unread) if (u.kind === 'k8s') nodes.push({ path: wf.path, links: u.links });
+      for (const [p, facts] of k8s) nodes.push({ path: p, links: linksOf(facts) });
+      const toRead = everything || [...reported].some((p) => HELM_VALUES.test(p)) ? 'all' : filesToRead(nodes, (p) => reported.has(p));
       const out = { documents: [] as Document[], diagnostics: [] as Diagnostic[], files: 0, documentsLeft: 0, embeddedLeft: 0 };
-      for (const { slot, wf, known } of unread) {
+      for (const { slot, wf, known, u } of unread) {
         const p = wf.path;
-        if (toRead !== 'all' && !toRead.has(p) && !loaded.has(p) && !atOrUnder(named, p)) {
+        const read =
+          toRead === 'all' ||
+          inDocuments.has(p) ||
+          atOrUnder(named, p) ||
+          (u.kind === 'k8s' ? toRead.has(p) : u.contexts.some((g) => groups.has(g)));
+        if (!read) {
           out.files++;
-          out.documentsLeft += known.k8s.documents;
-          out.embeddedLeft += known.k8s.embedded;
+          out.documentsLeft += u.documents;
+          out.embeddedLeft += u.embedded;
           continue;
         }
         const hit = cachedRecord(known.key!, p);

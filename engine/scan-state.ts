@@ -29,7 +29,7 @@ import { textHash } from './cache.js';
 import { decode } from './read.js';
 import type { K8sLinks } from './facts/kubernetes-links.js';
 
-const STATE_VERSION = 2;
+const STATE_VERSION = 3;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
 export const RACY_WINDOW_MS = 2000;
 
@@ -45,35 +45,29 @@ export interface FileEntry {
   diagnostics?: Diagnostic[];
   /** The text holds `faultline-ignore` (an inline suppression may be there). */
   directives?: boolean;
-  /** For a file of Kubernetes documents only, parsed without diagnostics: what `StoredK8s` says. */
-  k8s?: StoredK8s;
+  /** A file a changed-files scan may leave unread (parsed without diagnostics): see `Unreadable`. */
+  unreadable?: Unreadable;
 }
 
 /**
- * What a changed-files scan needs of a file of Kubernetes documents it leaves unread (see
- * engine/facts/kubernetes-links.ts): its join keys, and how many documents it holds (the scan's
- * counts include them).
+ * What a changed-files scan needs of a file it may leave unread, and how many documents the file
+ * holds (the scan's counts include them):
+ * - `k8s`: a file of Kubernetes documents, with its join keys (engine/facts/kubernetes-links.ts);
+ * - `loose`: a file only its own node image reads (engine/facts/loose-files.ts), with the systemd
+ *   unit and agent contexts its documents are grouped in. Set by whole-tree scans only, and kept
+ *   while the file is unchanged: a file changed since is read, and what it names is read.
  */
-export interface StoredK8s {
-  links: K8sLinks;
-  documents: number;
-  embedded: number;
-}
+export type Unreadable =
+  | { kind: 'k8s'; links: K8sLinks; documents: number; embedded: number }
+  | { kind: 'loose'; contexts: string[]; documents: number; embedded: number };
 
-function looksLikeStoredK8s(x: unknown): x is StoredK8s {
-  const k = x as StoredK8s | undefined;
-  return (
-    !!k &&
-    typeof k === 'object' &&
-    Number.isInteger(k.documents) &&
-    Number.isInteger(k.embedded) &&
-    !!k.links &&
-    Array.isArray(k.links.offers) &&
-    Array.isArray(k.links.seeks) &&
-    typeof k.links.global === 'boolean' &&
-    k.links.offers.every((o) => typeof o === 'string') &&
-    k.links.seeks.every((o) => typeof o === 'string')
-  );
+const strings = (x: unknown): boolean => Array.isArray(x) && x.every((o) => typeof o === 'string');
+
+function looksLikeUnreadable(x: unknown): x is Unreadable {
+  const u = x as Unreadable | undefined;
+  if (!u || typeof u !== 'object' || !Number.isInteger(u.documents) || !Number.isInteger(u.embedded)) return false;
+  if (u.kind === 'loose') return strings(u.contexts);
+  return u.kind === 'k8s' && !!u.links && strings(u.links.offers) && strings(u.links.seeks) && typeof u.links.global === 'boolean';
 }
 
 /** A stamp: size, mtime, ctime, inode and device, as `Stats` gives them. */
@@ -110,9 +104,11 @@ interface Encoded {
     directives: Uint8Array;
     /** The few files whose reading gave diagnostics (invalid UTF-8): [index, diagnostics]. */
     diagnostics: [number, Diagnostic[]][];
-    /** Files of Kubernetes documents only: [index, what a scan that leaves them unread needs]. */
-    k8s: [number, StoredK8s][];
+    /** Files a changed-files scan may leave unread: [index, what it needs of them]. */
+    unreadable: [number, Unreadable][];
   };
+  /** A hash of the configuration the loose files were judged under (see `Unreadable`). */
+  config: string;
 }
 
 export interface StateStats {
@@ -120,7 +116,7 @@ export interface StateStats {
   fileHits: number;
   /** Stored files whose text was read after all (a snippet, a file() call). */
   textReads: number;
-  /** Changed-files mode: files of Kubernetes documents left unread (no reported finding can depend on them). */
+  /** Changed-files mode: files left unread (no reported finding can depend on them; see `Unreadable`). */
   unread: number;
 }
 
@@ -151,8 +147,9 @@ function looksLikeState(x: unknown): x is Encoded {
     f.directives instanceof Uint8Array &&
     f.directives.length === n &&
     Array.isArray(f.diagnostics) &&
-    Array.isArray(f.k8s) &&
-    f.k8s.every((e) => Array.isArray(e) && Number.isInteger(e[0]) && e[0] >= 0 && e[0] < n && looksLikeStoredK8s(e[1]))
+    Array.isArray(f.unreadable) &&
+    f.unreadable.every((u) => Array.isArray(u) && Number.isInteger(u[0]) && u[0] >= 0 && u[0] < n && looksLikeUnreadable(u[1])) &&
+    typeof e.config === 'string'
   );
 }
 
@@ -200,7 +197,9 @@ export class ScanState {
   readonly changedDuringScan: string[] = [];
   private readonly fileIndex = new Map<string, number>();
   private prevDiagnostics: Map<number, Diagnostic[]>;
-  private prevK8s: Map<number, StoredK8s>;
+  private prevUnreadable: Map<number, Unreadable>;
+  /** The configuration hash to store (see `Encoded.config`). */
+  config = '';
   /** What this scan learnt, for `encode`: the stamp it was taken with, and the entry. */
   private readonly nextFiles = new Map<string, { stamp: number[]; entry: FileEntry }>();
   /** Files recorded this scan (read, and old enough to trust): without any, the stored state is still right. */
@@ -213,7 +212,7 @@ export class ScanState {
   ) {
     prev?.files.paths.forEach((p, i) => this.fileIndex.set(p, i));
     this.prevDiagnostics = new Map(prev?.files.diagnostics ?? []);
-    this.prevK8s = new Map(prev?.files.k8s ?? []);
+    this.prevUnreadable = new Map(prev?.files.unreadable ?? []);
   }
 
   /** The state from `bytes` (authenticated by the caller), or an empty one. */
@@ -257,7 +256,7 @@ export class ScanState {
       lines: new Uint32Array(lineAt[n]),
       directives: new Uint8Array(n),
       diagnostics: [],
-      k8s: [],
+      unreadable: [],
     };
     const keys = Buffer.from(out.keys.buffer, out.keys.byteOffset, out.keys.byteLength);
     const hashes = Buffer.from(out.hashes.buffer, out.hashes.byteOffset, out.hashes.byteLength);
@@ -276,9 +275,9 @@ export class ScanState {
       out.lines.set(entry.lineStarts!, lineAt[i]);
       out.directives[i] = entry.directives ? 1 : 0;
       if (entry.diagnostics?.length) out.diagnostics.push([i, entry.diagnostics]);
-      if (entry.k8s) out.k8s.push([i, entry.k8s]);
+      if (entry.unreadable) out.unreadable.push([i, entry.unreadable]);
     });
-    return v8.serialize({ v: STATE_VERSION, files: out } satisfies Encoded);
+    return v8.serialize({ v: STATE_VERSION, files: out, config: this.config } satisfies Encoded);
   }
 
   /**
@@ -289,7 +288,7 @@ export class ScanState {
     this.prev = undefined;
     this.fileIndex.clear();
     this.prevDiagnostics = new Map();
-    this.prevK8s = new Map();
+    this.prevUnreadable = new Map();
     this.nextFiles.clear();
   }
 
@@ -317,7 +316,7 @@ export class ScanState {
             lineStarts: f.lines.subarray(f.lineAt[i], f.lineAt[i + 1]),
             diagnostics: this.prevDiagnostics.get(i) ?? [],
             directives: f.directives[i] === 1,
-            k8s: this.prevK8s.get(i),
+            unreadable: this.prevUnreadable.get(i),
           };
     if (k >= 0 && entry.lineStarts!.length === 0) return undefined;
     this.nextFiles.set(rel, { stamp: stampOf(st), entry });
@@ -354,9 +353,27 @@ export class ScanState {
    * Attach what a later scan needs to leave a file of Kubernetes documents unread, to the entry of
    * a file read (and recorded) this scan.
    */
-  recordK8s(rel: string, k8s: StoredK8s): void {
+  recordK8s(rel: string, k8s: Extract<Unreadable, { kind: 'k8s' }>): void {
     const e = this.nextFiles.get(rel);
-    if (e && !e.entry.k8s && e.entry.key) e.entry.k8s = k8s;
+    if (e && !e.entry.unreadable && e.entry.key) e.entry.unreadable = k8s;
+  }
+
+  /** The configuration hash the stored loose files were judged under ('' when none). */
+  get storedConfig(): string {
+    return this.prev?.config ?? '';
+  }
+
+  /**
+   * A whole-tree scan's verdict on loose files (see `Unreadable`), replacing the stored one: files
+   * in `loose` (recorded or known, without diagnostics and not Kubernetes files) are marked, every
+   * other file's mark is dropped.
+   */
+  setLoose(loose: ReadonlyMap<string, { contexts: string[]; documents: number; embedded: number }>): void {
+    for (const [rel, { entry }] of this.nextFiles) {
+      if (entry.unreadable?.kind === 'loose') entry.unreadable = undefined;
+      const l = loose.get(rel);
+      if (l && entry.key && !entry.unreadable && !entry.diagnostics?.length) entry.unreadable = { kind: 'loose', ...l };
+    }
   }
 
   /** A source file for a stored entry (see `StoredSourceFile`). */

@@ -1402,30 +1402,34 @@ export function cniEvidence(scan: ScanModel): CniEvidence[] {
       if (cni) out.push({ cni, what: `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`, loc: nameNode?.loc ?? o.loc });
     }
   }
-  for (const doc of scan.ofFormat('terraform')) {
-    if (doc.origin) continue;
-    for (const b of doc.model.body.blocks) {
-      if (b.type !== 'resource') continue;
-      const [type, name] = b.labels;
-      let cni: string | undefined;
-      let loc: Loc = b.loc;
-      if (type === 'helm_release') {
-        const a = attr(b, 'chart');
-        cni = cniOf(attrStr(b, 'chart') ?? '');
-        if (a) loc = a.loc;
-      } else if (type === 'aws_eks_addon') {
-        const a = attr(b, 'addon_name');
-        cni = cniOf(attrStr(b, 'addon_name') ?? '');
-        if (a) loc = a.loc;
-      }
-      if (cni) out.push({ cni, what: `${type}.${name}`, loc });
-    }
-  }
+  for (const doc of scan.ofFormat('terraform')) if (!doc.origin) out.push(...terraformCniEvidence(doc));
   for (const [name, c] of Object.entries(scan.fleet.clusters ?? {})) {
     const cni = c.cni ? (cniOf(c.cni) ?? c.cni) : undefined;
     if (cni) out.push({ cni, what: `fleet.clusters.${name}.cni`, cluster: name });
   }
   cniMemo.set(scan, out);
+  return out;
+}
+
+/** CNI evidence in one Terraform document: Helm releases and EKS add-ons of a CNI. */
+export function terraformCniEvidence(doc: DocumentOf<'terraform'>): CniEvidence[] {
+  const out: CniEvidence[] = [];
+  for (const b of doc.model.body.blocks) {
+    if (b.type !== 'resource') continue;
+    const [type, name] = b.labels;
+    let cni: string | undefined;
+    let loc: Loc = b.loc;
+    if (type === 'helm_release') {
+      const a = attr(b, 'chart');
+      cni = cniOf(attrStr(b, 'chart') ?? '');
+      if (a) loc = a.loc;
+    } else if (type === 'aws_eks_addon') {
+      const a = attr(b, 'addon_name');
+      cni = cniOf(attrStr(b, 'addon_name') ?? '');
+      if (a) loc = a.loc;
+    }
+    if (cni) out.push({ cni, what: `${type}.${name}`, loc });
+  }
   return out;
 }
 

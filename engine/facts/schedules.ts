@@ -17,6 +17,7 @@
  * A schedule attributed to several regions yields one fact per region; one with no attribution
  * yields a fact for region 'unknown' (never a guess).
  */
+import { groupContexts } from './loose-contexts.js';
 import {
   get,
   getEntry,
@@ -329,11 +330,13 @@ function dirOf(p: string): string {
   return i < 0 ? '' : p.slice(0, i);
 }
 
-/** Where a unit lives: embedded units share their root file; files on disk their directory. */
+/**
+ * Where a unit lives: embedded units share their root file; files on disk their directory (the
+ * grouping a changed-files scan also uses to decide what it may leave unread, see `groupContexts`).
+ */
 function unitContext(scan: ScanModel, doc: DocumentOf<'systemd-unit'>): string {
   if (doc.origin) return 'root:' + scan.root(doc).id;
-  const d = dirOf(doc.file);
-  return 'dir:' + (doc.model.dropInFor ? dirOf(d) : d);
+  return groupContexts(doc)[0];
 }
 
 function groupUnits(scan: ScanModel): Map<string, Map<string, UnitGroup>> {
@@ -1054,7 +1057,7 @@ function scanAgentFacts(scan: ScanModel, resolver: RegionResolver): ScheduleFact
   for (const doc of scan.ofFormat('keyvalue')) {
     const path = agentPath(doc);
     if (!ZINCATI_PATH.test(path) && !LOCKSMITH_PATH.test(path)) continue;
-    const key = doc.origin ? `root:${scan.root(doc).id}` : `dir:${dirOf(dirOf(doc.file))}`;
+    const key = doc.origin ? `root:${scan.root(doc).id}` : groupContexts(doc)[0];
     groups.set(key, [...(groups.get(key) ?? []), { doc, path }]);
   }
   const out: ScheduleFact[] = [];

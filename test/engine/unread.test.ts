@@ -1,14 +1,16 @@
 /**
- * Changed-files runs leave unread the files of Kubernetes documents that no reported finding can
- * depend on (engine/facts/kubernetes-links.ts). Here every file of a tree is in turn the one
- * reported, from a warm cache, and the run must report what an uncached run does; over trees
- * built so that each way the workload model joins objects across files (Service and
- * PodDisruptionBudget selectors, autoscaler targets, Ingress and route backends, namespaces and
- * directories, templated labels, broad selectors) and each fleet-wide fact (mesh defaults,
- * namespace injection, a Helm values file, update operators, CronJobs) decides a finding on
- * another file. The runs must also really leave files unread.
+ * Changed-files runs leave unread the files no reported finding can depend on: Kubernetes files
+ * outside the reported files' components (engine/facts/kubernetes-links.ts) and loose files
+ * (engine/facts/loose-files.ts). Here every file of a tree is in turn the one reported, from a warm
+ * cache, and the run must report what an uncached run does; over trees built so that each way the
+ * workload model joins objects across files (Service and PodDisruptionBudget selectors, autoscaler
+ * targets, Ingress and route backends, namespaces and directories, templated labels, broad
+ * selectors), each way a file is read by another (a provisioned script, a copied file, loaded
+ * user-data, units and agent files grouped with a schedule) and each fleet-wide fact (mesh
+ * defaults, namespace injection, a Helm values file, update operators, CronJobs, CNI evidence)
+ * decides a finding on another file. The runs must also really leave files unread.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesToRead, linksOf } from '../../engine/facts/kubernetes-links.js';
@@ -16,6 +18,7 @@ import { k8sFacts } from '../../engine/facts/kubernetes.js';
 import type { DocumentOf } from '../../engine/model.js';
 import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
 import { kubernetesTree } from '../helpers/kubernetes-tree.js';
+import { looseTree } from '../helpers/loose-tree.js';
 import { yamlScanner } from '../../scanners/yaml/index.js';
 import { parseFiles } from '../../engine/testing.js';
 
@@ -88,11 +91,25 @@ function write(dir: string, files: Record<string, string>): void {
   }
 }
 
-describe('changed-files runs that leave Kubernetes files unread', () => {
+const fixture = (name: string) => path.resolve(import.meta.dirname, '..', '..', 'fixtures', name);
+
+function readTree(dir: string, rel = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const p = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) Object.assign(out, readTree(dir, p));
+    else out[p] = readFileSync(path.join(dir, p), 'utf8');
+  }
+  return out;
+}
+
+describe('changed-files runs that leave files unread', () => {
   it.each([
     ['joins', joins],
     ['generated (seed 7)', kubernetesTree(7)],
     ['generated (seed 8)', kubernetesTree(8)],
+    ['loose files', looseTree],
+    ['example fleet', readTree(fixture('example-fleet'))],
   ] as const)('%s: with each file in turn the one reported, a warm run reports what an uncached run does', async (name, files) => {
     const root = path.join(tmp, name.replace(/\W+/g, '-'));
     write(root, files);
@@ -110,6 +127,52 @@ describe('changed-files runs that leave Kubernetes files unread', () => {
     // the runs left files unread, and reported findings that other files decide
     expect(unread).toBeGreaterThan(Object.keys(files).length);
     expect(crossFile).toBeGreaterThan(5);
+  });
+});
+
+describe('edits that make a loose file matter to another file', () => {
+  const template = 'images/node/node.pkr.hcl';
+  // a provisioner after the template's own (which installs unattended-upgrades)
+  const provision = (block: string) => (t: string) => t.replace('    script = "scripts/provision.sh"\n  }\n', `    script = "scripts/provision.sh"\n  }\n${block}\n`);
+  it.each([
+    // provisioned as a script: its documents are embedded in the template's
+    ['a template provisions a loose script', template, provision('  provisioner "shell" {\n    script = "../../regions/r2/scripts/harden.sh"\n  }')],
+    // provisioned as part of a directory: the template names the directory
+    ['a template provisions a directory of loose files', template, provision('  provisioner "file" {\n    source      = "files/rootfs/etc/systemd/networkd.conf.d/"\n    destination = "/etc/systemd/networkd.conf.d/"\n  }')],
+    // a timer next to a loose service: the schedule groups them
+    ['a timer is added next to a loose service', 'regions/r2/patch/patch.timer', () => '[Timer]\nOnCalendar=*-*-* 06:00\n'],
+  ] as const)('%s: the run reads it', async (name, edited, edit) => {
+    const root = path.join(tmp, `edit-${name.replace(/\W+/g, '-')}`);
+    write(root, looseTree);
+    const cacheDir = path.join(root, '.faultline-cache');
+    await scanTree(root, { cacheDir, racyWindowMs: 0 });
+    const before = await scanTree(root, { changed: [edited] });
+    write(root, { [edited]: edit(looseTree[edited] ?? '') });
+    const warm = await scanTree(root, { cacheDir, changed: [edited], racyWindowMs: 0 });
+    const cold = await scanTree(root, { changed: [edited] });
+    expect(comparable(warm)).toEqual(comparable(cold));
+    // the edit changed what is reported on the edited file, and other files were left unread
+    expect(cold.result.findings).not.toEqual(before.result.findings);
+    expect(warm.state!.unread).toBeGreaterThan(0);
+  });
+});
+
+describe('loose files judged under another configuration', () => {
+  it('are read again until a whole-tree scan judges them under the new one', async () => {
+    const root = path.join(tmp, 'config-change');
+    write(root, looseTree);
+    const cacheDir = path.join(root, '.faultline-cache');
+    const p = 'regions/r1/units/apt-daily-upgrade.timer';
+    await scanTree(root, { cacheDir, racyWindowMs: 0 });
+    const before = await scanTree(root, { cacheDir, changed: [p], racyWindowMs: 0 });
+    expect(before.state!.unread).toBeGreaterThan(0);
+    // what makes a file loose may depend on the configuration (fleet images, regions, clusters)
+    writeFileSync(path.join(root, 'faultline.yaml'), `${looseTree['faultline.yaml']}  images:\n    regions/r2/scripts/tune.sh: { regions: [r3] }\n`);
+    const after = await scanTree(root, { cacheDir, changed: [p], racyWindowMs: 0 });
+    expect(after.state!.unread).toBe(0);
+    expect(comparable(after)).toEqual(comparable(await scanTree(root, { changed: [p] })));
+    await scanTree(root, { cacheDir, racyWindowMs: 0 });
+    expect((await scanTree(root, { cacheDir, changed: [p], racyWindowMs: 0 })).state!.unread).toBe(before.state!.unread);
   });
 });
 
