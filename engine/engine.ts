@@ -156,8 +156,8 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const { scanned, skipped } = parsed;
   phase('read+parse');
   await session.link(documents, diagnostics);
-  // changed-files mode: the Kubernetes files left unread that a reported finding can depend on are
-  // read now; the rest only count
+  // changed-files mode: of the files left unread (see parse-session.ts), those a reported finding
+  // can depend on are read now; the rest only count
   const unread = { files: 0, documents: 0, embedded: 0 };
   if (parsed.unread) {
     // a reported Terraform file with a CNI's Helm release or add-on: every image may quote it

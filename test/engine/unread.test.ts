@@ -10,7 +10,7 @@
  * defaults, namespace injection, a Helm values file, update operators, CronJobs, CNI evidence)
  * decides a finding on another file. The runs must also really leave files unread.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesToRead, linksOf } from '../../engine/facts/kubernetes-links.js';
@@ -154,6 +154,22 @@ describe('edits that make a loose file matter to another file', () => {
     // the edit changed what is reported on the edited file, and other files were left unread
     expect(cold.result.findings).not.toEqual(before.result.findings);
     expect(warm.state!.unread).toBeGreaterThan(0);
+  });
+});
+
+describe('files left unread whose cache records are gone', () => {
+  it('are parsed from their text when a reported finding needs them', async () => {
+    const root = path.join(tmp, 'records-gone');
+    write(root, joins);
+    const cacheDir = path.join(root, '.faultline-cache');
+    await scanTree(root, { cacheDir, racyWindowMs: 0 });
+    // the pack goes, the scan state stays: every record is a miss
+    for (const bucket of readdirSync(cacheDir, { withFileTypes: true })) if (bucket.isDirectory()) rmSync(path.join(cacheDir, bucket.name, 'pack'));
+    const p = 'a/service.yaml';
+    const warm = await scanTree(root, { cacheDir, changed: [p], racyWindowMs: 0 });
+    expect(warm.state!.unread).toBeGreaterThan(0);
+    expect(comparable(warm)).toEqual(comparable(await scanTree(root, { changed: [p] })));
+    expect(warm.result.findings.map((f) => f.location.path)).toContain('a/deploy.yaml');
   });
 });
 
