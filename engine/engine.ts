@@ -83,6 +83,7 @@ export interface EngineOptions {
 
 export interface EngineOutput {
   result: ScanResult;
+  /** The documents the scan read: in changed-files mode with a cache, without the files it left unread. */
   model: ScanModel;
   /** Wall time per phase and per rule, in ms (for `FAULTLINE_TIMING=1`). */
   timings: { phases: Record<string, number>; rules: Record<string, number>; heapMB: Record<string, number> };
