@@ -5,7 +5,8 @@
  *
  * Per file: its stamp (size, mtime, ctime, inode, device, as git's index compares them), the
  * scanner that claimed it, its cache key and text hash, the diagnostics reading it gave, its line
- * table, and whether it holds a suppression comment. A file whose stamp is unchanged is neither
+ * table, whether it holds a suppression comment, and, for a file a changed-files scan may leave
+ * unread, what that scan needs to decide (see `Unreadable`). A file whose stamp is unchanged is neither
  * read nor hashed: its record is found by the stored key, positions come from the stored line
  * table, and its text is read only if something asks for it (a snippet, a file() call).
  *

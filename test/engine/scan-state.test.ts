@@ -6,6 +6,7 @@
  */
 import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { EngineOutput } from '../../engine/engine.js';
 import { ScanState } from '../../engine/scan-state.js';
@@ -189,5 +190,29 @@ describe('scan state', () => {
       const s = ScanState.decode(junk, Date.now());
       expect(s.file('a', statSync(repo))).toBeUndefined();
     }
+  });
+
+  it('a state whose unread-file entries are malformed is an empty state', () => {
+    const st = statSync(path.join(repo, 'package.json'));
+    const written = ScanState.decode(undefined, Date.now() + 60_000);
+    written.recordFile('package.json', st, 'yaml', { key: 'ab'.repeat(32), file: makeSourceFile('package.json', 'x: 1\n', ''), diagnostics: [] });
+    written.recordK8s('package.json', { kind: 'k8s', links: { offers: ['ns:a|workload'], seeks: [], global: false }, documents: 1, embedded: 0 });
+    const good = v8.deserialize(written.encode());
+    expect(ScanState.decode(v8.serialize(good), Date.now() + 60_000).file('package.json', st)?.unreadable).toEqual({
+      kind: 'k8s',
+      links: { offers: ['ns:a|workload'], seeks: [], global: false },
+      documents: 1,
+      embedded: 0,
+    });
+    for (const bad of [
+      { kind: 'k8s', links: { offers: [1], seeks: [], global: false }, documents: 1, embedded: 0 },
+      { kind: 'loose', contexts: 'unit:a', documents: 1, embedded: 0 },
+      { kind: 'other', documents: 1, embedded: 0 },
+      { kind: 'loose', contexts: [], documents: 1.5, embedded: 0 },
+    ]) {
+      const state = { ...good, files: { ...good.files, unreadable: [[0, bad]] } };
+      expect(ScanState.decode(v8.serialize(state), Date.now() + 60_000).file('package.json', st), JSON.stringify(bad)).toBeUndefined();
+    }
+    expect(ScanState.decode(v8.serialize({ ...good, config: 7 }), Date.now() + 60_000).file('package.json', st)).toBeUndefined();
   });
 });
