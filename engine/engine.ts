@@ -233,7 +233,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     } catch {
       /* no loose files this time: changed-files scans read them until the next whole-tree scan */
     }
-    state.setLoose(loose);
+    state.setLoose(loose, new Set(diagnostics.map((d) => d.file)));
     state.config = configHash;
     if (state.learnt || state.storedConfig !== configHash) cache!.writeState(state.encode());
     state.release();

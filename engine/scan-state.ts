@@ -367,11 +367,14 @@ export class ScanState {
   /**
    * A whole-tree scan's verdict on loose files (see `Unreadable`), replacing the stored one: files
    * in `loose` (recorded or known, without diagnostics and not Kubernetes files) are marked, every
-   * other file's mark is dropped.
+   * other file's mark is dropped. Files in `withDiagnostics` (a parse, link or rule reported on
+   * them) lose any mark: a changed-files scan reports internal errors wherever they are, so it
+   * must read them.
    */
-  setLoose(loose: ReadonlyMap<string, { contexts: string[]; documents: number; embedded: number }>): void {
+  setLoose(loose: ReadonlyMap<string, { contexts: string[]; documents: number; embedded: number }>, withDiagnostics: ReadonlySet<string>): void {
     for (const [rel, { entry }] of this.nextFiles) {
-      if (entry.unreadable?.kind === 'loose') entry.unreadable = undefined;
+      if (entry.unreadable?.kind === 'loose' || withDiagnostics.has(rel)) entry.unreadable = undefined;
+      if (withDiagnostics.has(rel)) continue;
       const l = loose.get(rel);
       if (l && entry.key && !entry.unreadable && !entry.diagnostics?.length) entry.unreadable = { kind: 'loose', ...l };
     }

@@ -17,6 +17,9 @@ import { filesToRead, linksOf } from '../../engine/facts/kubernetes-links.js';
 import { k8sFacts } from '../../engine/facts/kubernetes.js';
 import type { DocumentOf } from '../../engine/model.js';
 import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
+import { builtinRules } from '../../rules/index.js';
+import type { ActiveRule } from '../../engine/rule-config.js';
+import type { Format } from '../../engine/model.js';
 import { kubernetesTree } from '../helpers/kubernetes-tree.js';
 import { looseTree } from '../helpers/loose-tree.js';
 import { yamlScanner } from '../../scanners/yaml/index.js';
@@ -170,6 +173,34 @@ describe('files left unread whose cache records are gone', () => {
     expect(warm.state!.unread).toBeGreaterThan(0);
     expect(comparable(warm)).toEqual(comparable(await scanTree(root, { changed: [p] })));
     expect(warm.result.findings.map((f) => f.location.path)).toContain('a/deploy.yaml');
+  });
+});
+
+describe('files a rule failed on', () => {
+  // a rule that fails on two files that could otherwise be left unread: a Kubernetes file and a loose script
+  const meta = { ...builtinRules[0].meta, id: 'FL998', name: 'test-fails-on-some-files', formats: ['kubernetes', 'shell'] as Format[], scope: 'document' as const };
+  const failing: ActiveRule = {
+    meta,
+    options: {},
+    rule: {
+      meta,
+      checkDocument(doc) {
+        if (doc.file === 'k8s/cilium.yaml' || doc.file === 'regions/r2/scripts/tune.sh') throw new Error('boom');
+      },
+    },
+  };
+
+  it('are read by changed-files runs, which report internal errors wherever they are', async () => {
+    const root = path.join(tmp, 'rule-fails');
+    write(root, looseTree);
+    const cacheDir = path.join(root, '.faultline-cache');
+    await scanTree(root, { cacheDir, racyWindowMs: 0, extraRules: [failing] });
+    const p = 'regions/r1/scripts/setup.sh';
+    const warm = await scanTree(root, { cacheDir, changed: [p], racyWindowMs: 0, extraRules: [failing] });
+    const cold = await scanTree(root, { changed: [p], extraRules: [failing] });
+    expect(comparable(warm)).toEqual(comparable(cold));
+    expect(cold.result.diagnostics.filter((d) => d.code === 'internal-error').map((d) => d.path)).toEqual(['k8s/cilium.yaml', 'regions/r2/scripts/tune.sh']);
+    expect(warm.state!.unread).toBeGreaterThan(0);
   });
 });
 
