@@ -7,11 +7,7 @@
  * facts do (engine/facts/schedules.ts uses it).
  */
 import type { Document } from '../model.js';
-
-function dirOf(p: string): string {
-  const i = p.lastIndexOf('/');
-  return i < 0 ? '' : p.slice(0, i);
-}
+import { dirOf } from './kubernetes.js';
 
 /** The unit or agent group of a root document (embedded documents group within their root file). */
 export function groupContexts(doc: Document): string[] {
