@@ -13,11 +13,11 @@
  * `templatefile()` target, a Dockerfile's `COPY` source), where a stale entry would hide. Stamps are trusted at once (no racy window), so the scan state's
  * stored files are used from the second scan on and must never go stale.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineOutput } from '../../engine/engine.js';
-import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
+import { comparable, filesOf, readTree, scanTree, tempDir, useCacheSecret, writeTree } from '../helpers/cache.js';
 import { kubernetesTree } from '../helpers/kubernetes-tree.js';
 // @ts-expect-error the bench generator is plain JavaScript
 import { generate, rng } from '../../bench/generate.mjs';
@@ -29,12 +29,6 @@ useCacheSecret('test-secret-differential-0123456789');
 // the tree is written moments before each scan: trust its stamps at once, so the scan state's
 // stored entries are used (and must not go stale) from the second scan on
 const scan = (root: string, cacheDir?: string, changed?: string[]): Promise<EngineOutput> => scanTree(root, { cacheDir, changed, racyWindowMs: 0 });
-
-function filesOf(dir: string, rel = ''): string[] {
-  return readdirSync(path.join(dir, rel), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesOf(dir, `${rel}${e.name}/`) : [`${rel}${e.name}`]))
-    .sort();
-}
 
 /** A file's kind for swapping contents: its extension, or its name when it has none. */
 function kindOf(p: string): string {
@@ -67,17 +61,6 @@ interface Tree {
   twins?: Record<string, [string, string]>;
   /** Its changed-files runs must leave some Kubernetes files unread (the path under test is taken). */
   leavesUnread?: boolean;
-}
-
-function readTree(dir: string): Record<string, string> {
-  return Object.fromEntries(filesOf(dir).map((p) => [p, readFileSync(path.join(dir, p), 'utf8')]));
-}
-
-function writeTree(dir: string, files: Record<string, string>): void {
-  for (const [p, t] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    writeFileSync(path.join(dir, p), t);
-  }
 }
 
 function pairs(a: Record<string, string>, b: Record<string, string>): Record<string, [string, string]> {

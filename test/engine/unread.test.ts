@@ -10,16 +10,15 @@
  * defaults, namespace injection, a Helm values file, update operators, CronJobs, CNI evidence)
  * decides a finding on another file. The runs must also really leave files unread.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesToRead, linksOf } from '../../engine/facts/kubernetes-links.js';
 import { k8sFacts } from '../../engine/facts/kubernetes.js';
-import type { DocumentOf } from '../../engine/model.js';
-import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
+import type { DocumentOf, Format } from '../../engine/model.js';
+import { comparable, readTree, scanTree, tempDir, useCacheSecret, writeTree } from '../helpers/cache.js';
 import { builtinRules } from '../../rules/index.js';
 import type { ActiveRule } from '../../engine/rule-config.js';
-import type { Format } from '../../engine/model.js';
 import { kubernetesTree } from '../helpers/kubernetes-tree.js';
 import { looseTree } from '../helpers/loose-tree.js';
 import { yamlScanner } from '../../scanners/yaml/index.js';
@@ -87,23 +86,15 @@ const joins: Record<string, string> = {
   'z/other.yaml': service('other', 'z', '{ app: nobody }'),
 };
 
-function write(dir: string, files: Record<string, string>): void {
-  for (const [p, t] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    writeFileSync(path.join(dir, p), t);
-  }
-}
-
 const fixture = (name: string) => path.resolve(import.meta.dirname, '..', '..', 'fixtures', name);
 
-function readTree(dir: string, rel = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const p = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) Object.assign(out, readTree(dir, p));
-    else out[p] = readFileSync(path.join(dir, p), 'utf8');
-  }
-  return out;
+/** `files` written to a directory of its own, and scanned whole with a cache: the warm start of every case here. */
+async function warmTree(name: string, files: Record<string, string>, extraRules?: ActiveRule[]): Promise<{ root: string; cacheDir: string }> {
+  const root = path.join(tmp, name.replace(/\W+/g, '-'));
+  writeTree(root, files);
+  const cacheDir = path.join(root, '.faultline-cache');
+  await scanTree(root, { cacheDir, racyWindowMs: 0, extraRules });
+  return { root, cacheDir };
 }
 
 describe('changed-files runs that leave files unread', () => {
@@ -114,10 +105,7 @@ describe('changed-files runs that leave files unread', () => {
     ['loose files', looseTree],
     ['example fleet', readTree(fixture('example-fleet'))],
   ] as const)('%s: with each file in turn the one reported, a warm run reports what an uncached run does', async (name, files) => {
-    const root = path.join(tmp, name.replace(/\W+/g, '-'));
-    write(root, files);
-    const cacheDir = path.join(root, '.faultline-cache');
-    await scanTree(root, { cacheDir, racyWindowMs: 0 });
+    const { root, cacheDir } = await warmTree(name, files);
     let unread = 0;
     let crossFile = 0;
     for (const p of Object.keys(files).sort()) {
@@ -145,12 +133,9 @@ describe('edits that make a loose file matter to another file', () => {
     // a timer next to a loose service: the schedule groups them
     ['a timer is added next to a loose service', 'regions/r2/patch/patch.timer', () => '[Timer]\nOnCalendar=*-*-* 06:00\n'],
   ] as const)('%s: the run reads it', async (name, edited, edit) => {
-    const root = path.join(tmp, `edit-${name.replace(/\W+/g, '-')}`);
-    write(root, looseTree);
-    const cacheDir = path.join(root, '.faultline-cache');
-    await scanTree(root, { cacheDir, racyWindowMs: 0 });
+    const { root, cacheDir } = await warmTree(`edit ${name}`, looseTree);
     const before = await scanTree(root, { changed: [edited] });
-    write(root, { [edited]: edit(looseTree[edited] ?? '') });
+    writeTree(root, { [edited]: edit(looseTree[edited] ?? '') });
     const warm = await scanTree(root, { cacheDir, changed: [edited], racyWindowMs: 0 });
     const cold = await scanTree(root, { changed: [edited] });
     expect(comparable(warm)).toEqual(comparable(cold));
@@ -162,10 +147,7 @@ describe('edits that make a loose file matter to another file', () => {
 
 describe('files left unread whose cache records are gone', () => {
   it('are parsed from their text when a reported finding needs them', async () => {
-    const root = path.join(tmp, 'records-gone');
-    write(root, joins);
-    const cacheDir = path.join(root, '.faultline-cache');
-    await scanTree(root, { cacheDir, racyWindowMs: 0 });
+    const { cacheDir, root } = await warmTree('records gone', joins);
     // the pack goes, the scan state stays: every record is a miss
     for (const bucket of readdirSync(cacheDir, { withFileTypes: true })) if (bucket.isDirectory()) rmSync(path.join(cacheDir, bucket.name, 'pack'));
     const p = 'a/service.yaml';
@@ -191,10 +173,7 @@ describe('files a rule failed on', () => {
   };
 
   it('are read by changed-files runs, which report internal errors wherever they are', async () => {
-    const root = path.join(tmp, 'rule-fails');
-    write(root, looseTree);
-    const cacheDir = path.join(root, '.faultline-cache');
-    await scanTree(root, { cacheDir, racyWindowMs: 0, extraRules: [failing] });
+    const { root, cacheDir } = await warmTree('rule fails', looseTree, [failing]);
     const p = 'regions/r1/scripts/setup.sh';
     const warm = await scanTree(root, { cacheDir, changed: [p], racyWindowMs: 0, extraRules: [failing] });
     const cold = await scanTree(root, { changed: [p], extraRules: [failing] });
@@ -206,11 +185,8 @@ describe('files a rule failed on', () => {
 
 describe('loose files judged under another configuration', () => {
   it('are read again until a whole-tree scan judges them under the new one', async () => {
-    const root = path.join(tmp, 'config-change');
-    write(root, looseTree);
-    const cacheDir = path.join(root, '.faultline-cache');
+    const { root, cacheDir } = await warmTree('config change', looseTree);
     const p = 'regions/r1/units/apt-daily-upgrade.timer';
-    await scanTree(root, { cacheDir, racyWindowMs: 0 });
     const before = await scanTree(root, { cacheDir, changed: [p], racyWindowMs: 0 });
     expect(before.state!.unread).toBeGreaterThan(0);
     // what makes a file loose may depend on the configuration (fleet images, regions, clusters)

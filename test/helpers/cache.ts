@@ -1,9 +1,10 @@
 /**
  * What the tests of warm runs share: a cache secret set for each test (and the caller's restored),
- * a temporary directory removed after the file's tests, a scan of a tree through the real pipeline
- * with its own faultline.yaml, and the part of a result that must not depend on a cache.
+ * a temporary directory removed after the file's tests, trees written from and read into path →
+ * text records, a scan of a tree through the real pipeline with its own faultline.yaml, and the
+ * part of a result that must not depend on a cache.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach } from 'vitest';
@@ -31,6 +32,26 @@ export function tempDir(prefix: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Write `files` (repo-relative path → text) under `dir`, creating directories. */
+export function writeTree(dir: string, files: Record<string, string>): void {
+  for (const [p, t] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+    writeFileSync(path.join(dir, p), t);
+  }
+}
+
+/** Every file under `dir`, repo-relative, sorted. */
+export function filesOf(dir: string, rel = ''): string[] {
+  return readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesOf(dir, `${rel}${e.name}/`) : [`${rel}${e.name}`]))
+    .sort();
+}
+
+/** The files under `dir` as path → text. */
+export function readTree(dir: string): Record<string, string> {
+  return Object.fromEntries(filesOf(dir).map((p) => [p, readFileSync(path.join(dir, p), 'utf8')]));
 }
 
 export interface TreeScanOptions {
