@@ -130,7 +130,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   // what the last whole-tree scan with this cache learnt about the tree (see scan-state.ts)
   const state = session.cache?.storing && wholeTree ? ScanState.decode(session.cache.readState(), started, opts.racyWindowMs) : undefined;
   // the configuration the state's loose files were judged under must be this one (see scan-state.ts)
-  const configHash = createHash('sha256').update(JSON.stringify(opts.config)).digest('hex');
+  const configHash = state ? createHash('sha256').update(JSON.stringify(opts.config)).digest('hex') : '';
   const walked = await walk({
     root,
     targets,
