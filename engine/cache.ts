@@ -115,11 +115,12 @@ export function textHash(text: string): string {
 }
 
 /**
- * Modules under engine/facts whose output the cache or the scan state stores (so they are part of
- * the parser salt): Kubernetes facts, the join keys of files of Kubernetes documents, and the
- * groups a loose file is read in.
+ * Modules under engine/facts whose output the cache or the scan state stores, or that decide before
+ * linking what a changed-files scan reads (so they are part of the parser salt): Kubernetes facts,
+ * the join keys of files of Kubernetes documents, the groups a loose file is read in, and what a
+ * Terraform module block instantiates.
  */
-export const STORED_FACTS = ['kubernetes', 'kubernetes-links', 'loose-contexts'];
+export const STORED_FACTS = ['kubernetes', 'kubernetes-links', 'loose-contexts', 'terraform-modules'];
 
 let codeHashMemo: string | undefined;
 /**

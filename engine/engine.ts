@@ -15,7 +15,7 @@ import { assignFingerprints, baseFingerprint } from './fingerprint.js';
 import { type Diagnostic, type Document } from './model.js';
 import { kubernetesFacts } from './facts/kubernetes.js';
 import { looseFiles, type LooseFile } from './facts/loose-files.js';
-import { terraformCniEvidence } from './facts/node-image.js';
+import { holdsFleetWideFact } from './facts/terraform-modules.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
 import { ParseSession, type FactsOnlyStats } from './parse-session.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
@@ -101,6 +101,17 @@ function formatMessage(template: string | undefined, data: Record<string, string
 }
 
 export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
+  const first = await scan(opts, true);
+  if (first !== 'retry') return first;
+  // a changed-files scan left a Terraform module unread that it turned out to need after linking
+  // (see `UnreadFiles.resolve`): scan again, reading every module; rare, and then about twice as long
+  const second = await scan(opts, false);
+  if (second === 'retry') throw new Error('internal error: a scan that leaves no module unread asked to be tried again');
+  if (second.state) second.state.retried = true;
+  return second;
+}
+
+async function scan(opts: EngineOptions, modulesUnread: boolean): Promise<EngineOutput | 'retry'> {
   const started = Date.now();
   const phases: Record<string, number> = {};
   const ruleTimes: Record<string, number> = {};
@@ -151,6 +162,7 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
     state,
     reportPaths: state ? opts.reportPaths : undefined,
     looseUnread: state?.storedConfig === configHash,
+    modulesUnread,
   });
   let documents = parsed.documents;
   diagnostics.push(...parsed.diagnostics);
@@ -161,9 +173,14 @@ export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   // can depend on are read now; the rest only count
   const unread = { files: 0, documents: 0, embedded: 0 };
   if (parsed.unread) {
-    // a reported Terraform file with a CNI's Helm release or add-on: every image may quote it
-    const everything = documents.some((d) => d.format === 'terraform' && !d.origin && opts.reportPaths!.has(d.file) && terraformCniEvidence(d).length > 0);
+    // a reported Terraform file with a CNI's Helm release or add-on, or a cluster version: every image or workload may quote it
+    const everything = documents.some((d) => d.format === 'terraform' && !d.origin && opts.reportPaths!.has(d.file) && holdsFleetWideFact(d));
     const r = await parsed.unread.resolve(documents, everything);
+    if (r === 'retry') {
+      session.cache!.release();
+      state!.release();
+      return 'retry';
+    }
     documents = r.documents;
     diagnostics.push(...r.diagnostics);
     Object.assign(unread, { files: r.files, documents: r.documentsLeft, embedded: r.embeddedLeft });

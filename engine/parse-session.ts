@@ -19,6 +19,7 @@ import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
 import type { FileEntry, ScanState, Unreadable } from './scan-state.js';
 import { groupContexts } from './facts/loose-contexts.js';
+import { holdsFleetWideFact, moduleSourceDir, normalizeDir } from './facts/terraform-modules.js';
 import type { SourceFile } from './source.js';
 import type { WalkedFile } from './walker.js';
 
@@ -69,6 +70,11 @@ export interface ParseAllOptions {
   reportPaths?: ReadonlySet<string>;
   /** Loose files may be left unread too: the stored verdicts were taken under this configuration. */
   looseUnread?: boolean;
+  /**
+   * With `looseUnread`, files of loose Terraform modules may be left unread too (a scan's second
+   * try, when its first one found it needs one after linking, sets this false: see engine.ts).
+   */
+  modulesUnread?: boolean;
 }
 
 export interface ParsedFiles {
@@ -91,8 +97,20 @@ export interface UnreadFiles {
    * documents embedded elsewhere, a Terraform or Packer reference to it or a directory above it);
    * and every file when `everything` is set or a reported file holds a fleet-wide fact (a global
    * Kubernetes object, a Helm values file).
+   *
+   * Files of Terraform modules are decided before the link phase, which evaluates and embeds per
+   * module; a module still unread that this would read cannot be linked now: then the answer is
+   * 'retry' (scan again without leaving modules unread), and nothing is read.
    */
-  resolve(linked: readonly Document[], everything: boolean): Promise<{ documents: Document[]; diagnostics: Diagnostic[]; files: number; documentsLeft: number; embeddedLeft: number }>;
+  resolve(linked: readonly Document[], everything: boolean): Promise<ResolvedFiles | 'retry'>;
+}
+
+export interface ResolvedFiles {
+  documents: Document[];
+  diagnostics: Diagnostic[];
+  files: number;
+  documentsLeft: number;
+  embeddedLeft: number;
 }
 
 /** What a later changed-files scan needs to leave this file unread, if it is a file of Kubernetes documents only, read without diagnostics. */
@@ -404,7 +422,7 @@ export class ParseSession {
         return true;
       }
       const u = known.unreadable;
-      if (u && (u.kind === 'k8s' || po.looseUnread) && po.reportPaths && !po.reportPaths.has(wf.path) && !known.diagnostics!.length) {
+      if (u && (u.kind === 'k8s' || (po.looseUnread && (u.kind !== 'module' || po.modulesUnread))) && po.reportPaths && !po.reportPaths.has(wf.path) && !known.diagnostics!.length) {
         // left unread until `unread.resolve` decides; its record is still this scan's
         const slot: Slot = { documents: [], diagnostics: [] };
         slots.push(slot);
@@ -424,6 +442,26 @@ export class ParseSession {
       scanned++;
       progress(wf.path);
       return true;
+    };
+
+    /** Read a file left unread after all, into its slot: from its record, or parsed from its text if the record is gone. */
+    const readAfterAll = async ({ slot, wf, known }: (typeof unread)[number], diagnostics: Diagnostic[]): Promise<void> => {
+      const p = wf.path;
+      const hit = cachedRecord(known.key!, p);
+      if (hit) {
+        slot.documents.push(...hit.documents);
+        diagnostics.push(...hit.diagnostics);
+        return;
+      }
+      // its record is gone: parse the file (read now) as the walk would have
+      const file = this.files.get(p)!;
+      const claim = detectScanner(this.registry, p, file.text.slice(0, HEAD_BYTES));
+      if (!claim) return;
+      await this.initScanners(p, diagnostics);
+      const { entry } = parseRecorded(file, claim.format, claim.scanner, this.registry);
+      cache!.put(known.key!, entry, storedFactsOf);
+      slot.documents.push(...entry.documents);
+      diagnostics.push(...entry.diagnostics);
     };
 
     try {
@@ -480,6 +518,41 @@ export class ParseSession {
     } finally {
       await pool?.destroy();
     }
+    // Terraform modules left unread: the link phase evaluates and embeds per module directory, so
+    // they are decided now. Read: a module with a file that was read (changed, new, or without a
+    // mark), a module that a module block read instantiates, and every module when a reported file
+    // holds a fleet-wide fact (a global Kubernetes object, a Helm values file, a Terraform resource
+    // that can install a CNI or gives a cluster version: `holdsFleetWideFact`).
+    if (unread.some((x) => x.u.kind === 'module')) {
+      const reported = po.reportPaths!;
+      const dirs = new Set<string>();
+      let all = [...reported].some((p) => HELM_VALUES.test(p));
+      const reportedK8s: K8sFacts[] = [];
+      for (const slot of slots) {
+        for (const d of slot.documents) {
+          if (d.origin) continue;
+          if (d.format === 'kubernetes' && reported.has(d.file)) reportedK8s.push(kubernetesFacts(d));
+          if (d.format !== 'terraform') continue;
+          const dir = normalizeDir(d.model.moduleDir);
+          dirs.add(dir);
+          if (reported.has(d.file) && holdsFleetWideFact(d)) all = true;
+          for (const b of d.model.body.blocks) {
+            if (b.type !== 'module') continue;
+            const target = moduleSourceDir(dir, b);
+            if (target === undefined) all = true;
+            else if (target !== null) dirs.add(target);
+          }
+        }
+      }
+      if (reportedK8s.length && linksOf(reportedK8s).global) all = true;
+      const still: typeof unread = [];
+      for (const x of unread) {
+        if (x.u.kind === 'module' && (all || dirs.has(x.u.dir))) await readAfterAll(x, x.slot.diagnostics);
+        else still.push(x);
+      }
+      unread.length = 0;
+      unread.push(...still);
+    }
     if (state) {
       for (const slot of slots) {
         const k8s = slot.read !== undefined ? storedK8sOf(slot) : undefined;
@@ -520,35 +593,22 @@ export class ParseSession {
       for (const { wf, u } of unread) if (u.kind === 'k8s') nodes.push({ path: wf.path, links: u.links });
       for (const [p, facts] of k8s) nodes.push({ path: p, links: linksOf(facts) });
       const toRead = everything || [...reported].some((p) => HELM_VALUES.test(p)) ? 'all' : filesToRead(nodes, (p) => reported.has(p));
-      const out = { documents: [] as Document[], diagnostics: [] as Diagnostic[], files: 0, documentsLeft: 0, embeddedLeft: 0 };
-      for (const { slot, wf, known, u } of unread) {
+      const out: ResolvedFiles = { documents: [], diagnostics: [], files: 0, documentsLeft: 0, embeddedLeft: 0 };
+      const reads = unread.map(({ wf, u }) => {
         const p = wf.path;
-        const read =
-          toRead === 'all' ||
-          inDocuments.has(p) ||
-          atOrUnder(named, p) ||
-          (u.kind === 'k8s' ? toRead.has(p) : u.contexts.some((g) => groups.has(g)));
-        if (!read) {
-          out.files++;
-          out.documentsLeft += u.documents;
-          out.embeddedLeft += u.embedded;
+        if (toRead === 'all' || inDocuments.has(p) || atOrUnder(named, p)) return true;
+        return u.kind === 'k8s' ? toRead.has(p) : u.kind === 'loose' && u.contexts.some((g) => groups.has(g));
+      });
+      if (unread.some((x, i) => reads[i] && x.u.kind === 'module')) return 'retry';
+      for (let i = 0; i < unread.length; i++) {
+        const x = unread[i];
+        if (reads[i]) {
+          await readAfterAll(x, out.diagnostics);
           continue;
         }
-        const hit = cachedRecord(known.key!, p);
-        if (hit) {
-          slot.documents.push(...hit.documents);
-          out.diagnostics.push(...hit.diagnostics);
-          continue;
-        }
-        // its record is gone: parse the file (read now) as the walk would have
-        const file = this.files.get(p)!;
-        const claim = detectScanner(this.registry, p, file.text.slice(0, HEAD_BYTES));
-        if (!claim) continue;
-        await this.initScanners(p, out.diagnostics);
-        const { entry } = parseRecorded(file, claim.format, claim.scanner, this.registry);
-        cache!.put(known.key!, entry, storedFactsOf);
-        slot.documents.push(...entry.documents);
-        out.diagnostics.push(...entry.diagnostics);
+        out.files++;
+        out.documentsLeft += x.u.documents;
+        out.embeddedLeft += x.u.embedded;
       }
       for (const slot of slots) out.documents.push(...slot.documents);
       for (let i = parsedCount; i < linked.length; i++) out.documents.push(linked[i]);

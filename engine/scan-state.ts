@@ -30,7 +30,7 @@ import { textHash } from './cache.js';
 import { decode } from './read.js';
 import type { K8sLinks } from './facts/kubernetes-links.js';
 
-const STATE_VERSION = 3;
+const STATE_VERSION = 4;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
 export const RACY_WINDOW_MS = 2000;
 
@@ -56,11 +56,15 @@ export interface FileEntry {
  * - `k8s`: a file of Kubernetes documents, with its join keys (engine/facts/kubernetes-links.ts);
  * - `loose`: a file only its own node image reads (engine/facts/loose-files.ts), with the systemd
  *   unit and agent contexts its documents are grouped in. Set by whole-tree scans only, and kept
- *   while the file is unchanged: a file changed since is read, and what it names is read.
+ *   while the file is unchanged: a file changed since is read, and what it names is read;
+ * - `module`: a file of a Terraform module that stands alone (engine/facts/loose-files.ts), with
+ *   the module's directory: its files are read together, before the link phase. Set and kept as
+ *   loose files are.
  */
 export type Unreadable =
   | { kind: 'k8s'; links: K8sLinks; documents: number; embedded: number }
-  | { kind: 'loose'; contexts: string[]; documents: number; embedded: number };
+  | { kind: 'loose'; contexts: string[]; documents: number; embedded: number }
+  | { kind: 'module'; dir: string; documents: number; embedded: number };
 
 const strings = (x: unknown): boolean => Array.isArray(x) && x.every((o) => typeof o === 'string');
 
@@ -68,6 +72,7 @@ function looksLikeUnreadable(x: unknown): x is Unreadable {
   const u = x as Unreadable | undefined;
   if (!u || typeof u !== 'object' || !Number.isInteger(u.documents) || !Number.isInteger(u.embedded)) return false;
   if (u.kind === 'loose') return strings(u.contexts);
+  if (u.kind === 'module') return typeof u.dir === 'string';
   return u.kind === 'k8s' && !!u.links && strings(u.links.offers) && strings(u.links.seeks) && typeof u.links.global === 'boolean';
 }
 
@@ -119,6 +124,8 @@ export interface StateStats {
   textReads: number;
   /** Changed-files mode: files left unread (no reported finding can depend on them; see `Unreadable`). */
   unread: number;
+  /** Changed-files mode: the scan was tried again, reading every Terraform module (see engine.ts). */
+  retried?: boolean;
 }
 
 function looksLikeState(x: unknown): x is Encoded {
@@ -371,12 +378,15 @@ export class ScanState {
    * them) lose any mark: a changed-files scan reports internal errors wherever they are, so it
    * must read them.
    */
-  setLoose(loose: ReadonlyMap<string, { contexts: string[]; documents: number; embedded: number }>, withDiagnostics: ReadonlySet<string>): void {
+  setLoose(loose: ReadonlyMap<string, { contexts: string[]; module?: string; documents: number; embedded: number }>, withDiagnostics: ReadonlySet<string>): void {
     for (const [rel, { entry }] of this.nextFiles) {
-      if (entry.unreadable?.kind === 'loose' || withDiagnostics.has(rel)) entry.unreadable = undefined;
+      if ((entry.unreadable && entry.unreadable.kind !== 'k8s') || withDiagnostics.has(rel)) entry.unreadable = undefined;
       if (withDiagnostics.has(rel)) continue;
       const l = loose.get(rel);
-      if (l && entry.key && !entry.unreadable && !entry.diagnostics?.length) entry.unreadable = { kind: 'loose', ...l };
+      if (!l || !entry.key || entry.unreadable || entry.diagnostics?.length) continue;
+      const { contexts, module, documents, embedded } = l;
+      // a module file left without a mark is read, and its module with it (engine/parse-session.ts)
+      entry.unreadable = module !== undefined ? { kind: 'module', dir: module, documents, embedded } : { kind: 'loose', contexts, documents, embedded };
     }
   }
 

@@ -125,7 +125,8 @@ export function versionAtLeast(v: { major: number; minor: number }, major: numbe
   return v.major > major || (v.major === major && v.minor >= minor);
 }
 
-const TF_VERSION_ATTRS: Record<string, string[]> = {
+/** Terraform resources whose version attributes give a cluster's Kubernetes version (a fleet-wide fact: see `clusterVersion`). */
+export const TF_VERSION_ATTRS: Readonly<Record<string, string[]>> = {
   aws_eks_cluster: ['version'],
   google_container_cluster: ['min_master_version', 'node_version'],
   azurerm_kubernetes_cluster: ['kubernetes_version'],

@@ -5,45 +5,113 @@
  * one, so a changed-files scan may leave it unread while nothing it is read with has changed
  * (engine/parse-session.ts decides; engine/scan-state.ts keeps the verdict).
  *
+ * The files of a Terraform module directory are loose together when the module stands alone: it
+ * launches no image by name, instantiates no module and no module instantiates it, reads no other
+ * file, holds no resource a fact reads across modules (`FLEET_WIDE_TF_TYPES`), and only its own
+ * user-data layers (`aws_launch_template.user_data` with no image of the scan under it) claim it.
+ *
  * The verdict is taken from a whole-tree scan's model and kept only while the file is unchanged:
  * what could make such a file matter to another (a template, Dockerfile or Terraform module that
  * starts to provision it, a unit or agent file grouped with it, a Helm release or add-on of a CNI,
  * a changed configuration) is in a file that is read, and what a read file names or groups with
  * is read too.
  */
-import type { Document } from '../model.js';
+import type { Document, DocumentOf, HclBody } from '../model.js';
 import type { RelatedLocation } from '../rule-api.js';
 import type { ScanModel } from '../scan-model.js';
 import type { Loc } from '../source.js';
+import { TF_VERSION_ATTRS } from './kubernetes.js';
 import { groupContexts } from './loose-contexts.js';
-import { nodeImages } from './node-image.js';
-import { allSchedules } from './schedules.js';
+import { IMAGE_BUILDER_TF_TYPES, IMAGE_REF_ATTRS, nodeImages } from './node-image.js';
+import { allSchedules, TERRAFORM_SCHEDULE_TYPES } from './schedules.js';
+import { CNI_TF_TYPES, moduleSourceDir, normalizeDir } from './terraform-modules.js';
 
 /** Formats whose only readers are the node-image model, the schedule facts and rules on the document itself. */
 const LOOSE_FORMATS: ReadonlySet<string> = new Set(['shell', 'systemd-unit', 'networkd', 'networkmanager', 'apt-conf', 'keyvalue', 'cloud-config']);
 
+/**
+ * Terraform resource types a fact reads across modules: schedules (compared fleet-wide), cluster
+ * versions (the lowest one gates Kubernetes advice everywhere), a CNI's Helm release or add-on
+ * (quoted by findings on every image), EC2 Image Builder components and recipes (the images they
+ * build). A module with one of them is not loose. A new reader of Terraform across modules must add
+ * its types here.
+ */
+const FLEET_WIDE_TF_TYPES: ReadonlySet<string> = new Set([...TERRAFORM_SCHEDULE_TYPES, ...Object.keys(TF_VERSION_ATTRS), ...CNI_TF_TYPES, ...IMAGE_BUILDER_TF_TYPES]);
+
+const IMAGE_REFS: ReadonlySet<string> = new Set(IMAGE_REF_ATTRS);
+
 export interface LooseFile {
   /** Unit and agent groups its documents are read in (`groupContexts`). */
   contexts: string[];
+  /** For a file of a loose Terraform module: the module's directory (read whole or not at all). */
+  module?: string;
   documents: number;
   embedded: number;
+}
+
+/** The names of a Terraform module directory's files, as the HCL scanner claims them (CDKTF programs are not). */
+const MODULE_FILE = /\.(tf|tofu|tfvars)(\.json)?$/i;
+
+/** Whether a root document is a file of a Terraform module directory. */
+function isModuleFile(doc: Document): doc is DocumentOf<'terraform'> {
+  return doc.format === 'terraform' && !doc.origin && MODULE_FILE.test(doc.file);
+}
+
+/** Whether a body names an image (at any depth) or holds a resource a fact reads across modules. */
+function readAcrossModules(body: HclBody, top: boolean): boolean {
+  if (body.attributes.some((a) => IMAGE_REFS.has(a.name))) return true;
+  for (const b of body.blocks) {
+    if (top && (b.type === 'module' || ((b.type === 'resource' || b.type === 'data') && FLEET_WIDE_TF_TYPES.has(b.labels[0] ?? '')))) return true;
+    if (readAcrossModules(b.body, false)) return true;
+  }
+  return false;
 }
 
 /** The loose files of a whole-tree scan, by path; `reports` are every rule report of the scan. */
 export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; related?: readonly RelatedLocation[] }[]): Map<string, LooseFile> {
   const docsOf = new Map<string, Document[]>();
   const notLoose = new Set<string>();
+  // Terraform modules: a directory's `.tf` files, loose together or not at all. A loose module
+  // launches no image by name, instantiates no module and is instantiated by none, reads no other
+  // file, holds nothing a fact reads across modules, and only its own user-data layers claim it.
+  const moduleOf = new Map<string, string>();
+  const notLooseModules = new Set<string>();
+  let unknownModuleSource = false;
+  for (const d of scan.documents) if (isModuleFile(d)) moduleOf.set(d.file, normalizeDir(d.model.moduleDir));
+  for (const d of scan.documents) {
+    if (d.format !== 'terraform' || d.origin) continue;
+    for (const b of d.model.body.blocks) {
+      if (b.type !== 'module') continue;
+      const target = moduleSourceDir(normalizeDir(d.model.moduleDir), b, true);
+      if (target === undefined) unknownModuleSource = true;
+      else if (target !== null) notLooseModules.add(target);
+    }
+    if (isModuleFile(d) && ((d.model.references ?? []).length || readAcrossModules(d.model.body, true))) notLooseModules.add(moduleOf.get(d.file)!);
+  }
   for (const d of scan.documents) {
     const root = scan.root(d);
-    // content read from another file (a provisioned script, a COPY source) is read by that file
-    if (d.file !== root.file || !LOOSE_FORMATS.has(root.format)) notLoose.add(d.file);
+    const module = moduleOf.get(root.file);
+    if (module !== undefined && isModuleFile(root)) {
+      // a module reads only its own text: a file() or provisioner target is read by the module
+      if (d.file !== root.file) {
+        notLoose.add(d.file);
+        notLooseModules.add(module);
+      }
+    } else if (d.file !== root.file || !LOOSE_FORMATS.has(root.format)) {
+      // content read from another file (a provisioned script, a COPY source) is read by that file
+      notLoose.add(d.file);
+    }
     const l = docsOf.get(d.file);
     if (l) l.push(d);
     else docsOf.set(d.file, [d]);
   }
-  // claimed by an image other than its own loose one
+  // claimed by an image other than its own loose one: for a module file, a user-data layer of its
+  // module that launches no image of the scan
   const claims = new Map<string, number>();
   for (const img of nodeImages(scan)) {
+    for (const c of img.consumers) notLoose.add(c.loc.file);
+    const module = img.kind === 'layer' && !img.base ? moduleOf.get(img.loc.file) : undefined;
+    if (module !== undefined && [...img.claimedFiles].every((f) => moduleOf.get(f) === module)) continue;
     for (const f of img.claimedFiles) claims.set(f, (claims.get(f) ?? 0) + 1);
     if (img.kind !== 'file' || img.claimedFiles.size !== 1 || !img.claimedFiles.has(img.loc.file)) for (const f of img.claimedFiles) notLoose.add(f);
   }
@@ -63,11 +131,28 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
     notLoose.add(f);
     for (const d of docsOf.get(f) ?? []) for (const g of groupContexts(d)) scheduledGroups.add(g);
   }
-  // quoted by a finding on another file
-  for (const r of reports) for (const x of r.related ?? []) if (x.loc.file !== r.loc.file) notLoose.add(x.loc.file);
+  // quoted by a finding on another file (another module, for a module file)
+  for (const r of reports) {
+    for (const x of r.related ?? []) {
+      const m = moduleOf.get(x.loc.file);
+      if (x.loc.file !== r.loc.file && (m === undefined || m !== moduleOf.get(r.loc.file))) notLoose.add(x.loc.file);
+    }
+  }
+
+  for (const f of notLoose) {
+    const m = moduleOf.get(f);
+    if (m !== undefined) notLooseModules.add(m);
+  }
 
   const out = new Map<string, LooseFile>();
   for (const [f, docs] of docsOf) {
+    const module = moduleOf.get(f);
+    if (module !== undefined) {
+      if (unknownModuleSource || notLooseModules.has(module)) continue;
+      const embedded = docs.filter((d) => d.origin).length;
+      out.set(f, { contexts: [], module, documents: docs.length - embedded, embedded });
+      continue;
+    }
     if (notLoose.has(f)) continue;
     const contexts = [...new Set(docs.flatMap(groupContexts))];
     if (contexts.some((g) => scheduledGroups.has(g))) continue;

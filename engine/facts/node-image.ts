@@ -36,6 +36,7 @@ import type { ScanModel } from '../scan-model.js';
 import { positionAt, type Loc } from '../source.js';
 import { RegionResolver, stringItems, type RegionAttribution } from './regions.js';
 import { kubernetesFacts } from './kubernetes.js';
+import { CNI_TF_TYPES } from './terraform-modules.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -970,9 +971,10 @@ function dockerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
     });
 }
 
-/** Image references of a Terraform resource: strings that name an image, and their OS hints. */
-const IMAGE_REF_ATTRS = ['image_id', 'ami', 'source_image', 'source_image_id', 'image', 'ami_id', 'parent_image'];
+/** Attributes of a Terraform resource (at any depth) that name the image it launches. */
+export const IMAGE_REF_ATTRS: readonly string[] = ['image_id', 'ami', 'source_image', 'source_image_id', 'image', 'ami_id', 'parent_image'];
 
+/** Image references of a Terraform resource: strings that name an image, and their OS hints. */
 function imageRefsOf(scan: ScanModel, doc: DocumentOf<'terraform'>, block: HclBlock): { ref: string; loc: Loc }[] {
   const out: { ref: string; loc: Loc }[] = [];
   const visit = (blk: HclBlock) => {
@@ -1121,6 +1123,9 @@ function exprRefs(e: Expr | undefined, out: string[] = []): string[] {
   return out;
 }
 
+/** The Terraform resources the EC2 Image Builder images are linked through: components, then recipes. */
+export const IMAGE_BUILDER_TF_TYPES = ['aws_imagebuilder_component', 'aws_imagebuilder_image_recipe'] as const;
+
 /**
  * EC2 Image Builder: each component document (AWSTOE YAML) is an image — its build and validate
  * phases run on the build instance (the `test` phase runs on a separate test instance and is not
@@ -1137,8 +1142,9 @@ function imageBuilderImages(scan: ScanModel, regions: RegionResolver, bases: Pro
     .ofFormat('terraform')
     .filter((d) => !d.origin)
     .flatMap((doc) => doc.model.body.blocks.filter((b) => b.type === 'resource').map((block) => ({ doc, block })));
-  const components = tf.filter((r) => r.block.labels[0] === 'aws_imagebuilder_component');
-  const recipes = tf.filter((r) => r.block.labels[0] === 'aws_imagebuilder_image_recipe');
+  const [componentType, recipeType] = IMAGE_BUILDER_TF_TYPES;
+  const components = tf.filter((r) => r.block.labels[0] === componentType);
+  const recipes = tf.filter((r) => r.block.labels[0] === recipeType);
   for (const doc of scan.ofFormat('imagebuilder')) {
     if (doc.origin) continue;
     const nameNode = get(doc.model.root, 'name');
@@ -1412,10 +1418,10 @@ export function cniEvidence(scan: ScanModel): CniEvidence[] {
 }
 
 /** CNI evidence in one Terraform document: Helm releases and EKS add-ons of a CNI. */
-export function terraformCniEvidence(doc: DocumentOf<'terraform'>): CniEvidence[] {
+function terraformCniEvidence(doc: DocumentOf<'terraform'>): CniEvidence[] {
   const out: CniEvidence[] = [];
   for (const b of doc.model.body.blocks) {
-    if (b.type !== 'resource') continue;
+    if (b.type !== 'resource' || !CNI_TF_TYPES.has(b.labels[0])) continue;
     const [type, name] = b.labels;
     let cni: string | undefined;
     let loc: Loc = b.loc;

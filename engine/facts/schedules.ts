@@ -770,13 +770,16 @@ function aksCluster(c: TfCtx): ScheduleFact[] {
   return out;
 }
 
-const TF_HANDLERS: Record<string, (c: TfCtx) => ScheduleFact[]> = {
+const TF_HANDLERS: Readonly<Record<string, (c: TfCtx) => ScheduleFact[]>> = {
   aws_ssm_maintenance_window: ssmWindow,
   aws_scheduler_schedule: schedulerSchedule,
   aws_cloudwatch_event_rule: eventRule,
   google_container_cluster: gkeCluster,
   azurerm_kubernetes_cluster: aksCluster,
 };
+
+/** Terraform resource types that hold schedules. */
+export const TERRAFORM_SCHEDULE_TYPES: ReadonlySet<string> = new Set(Object.keys(TF_HANDLERS));
 
 function terraformSchedules(scan: ScanModel, resolver: RegionResolver): ScheduleFact[] {
   const out: ScheduleFact[] = [];

@@ -21,6 +21,8 @@ import { builtinRules } from '../../rules/index.js';
 import type { ActiveRule } from '../../engine/rule-config.js';
 import { kubernetesTree } from '../helpers/kubernetes-tree.js';
 import { looseTree } from '../helpers/loose-tree.js';
+import { terraformTree } from '../helpers/terraform-tree.js';
+import { looseFiles } from '../../engine/facts/loose-files.js';
 import { yamlScanner } from '../../scanners/yaml/index.js';
 import { parseFiles } from '../../engine/testing.js';
 
@@ -103,6 +105,7 @@ describe('changed-files runs that leave files unread', () => {
     ['generated (seed 7)', kubernetesTree(7)],
     ['generated (seed 8)', kubernetesTree(8)],
     ['loose files', looseTree],
+    ['terraform modules', terraformTree],
     ['example fleet', readTree(fixture('example-fleet'))],
   ] as const)('%s: with each file in turn the one reported, a warm run reports what an uncached run does', async (name, files) => {
     const { root, cacheDir } = await warmTree(name, files);
@@ -112,6 +115,8 @@ describe('changed-files runs that leave files unread', () => {
       const warm = await scanTree(root, { cacheDir, changed: [p], racyWindowMs: 0 });
       const cold = await scanTree(root, { changed: [p] });
       expect(comparable(warm), p).toEqual(comparable(cold));
+      // what a reported file needs from a Terraform module is known before linking here
+      expect(warm.state?.retried, p).toBeUndefined();
       unread += warm.state?.unread ?? 0;
       crossFile += cold.result.findings.filter((f) => f.location.path !== p || f.related.some((r) => r.path !== f.location.path)).length;
     }
@@ -142,6 +147,59 @@ describe('edits that make a loose file matter to another file', () => {
     // the edit changed what is reported on the edited file, and other files were left unread
     expect(cold.result.findings).not.toEqual(before.result.findings);
     expect(warm.state!.unread).toBeGreaterThan(0);
+  });
+});
+
+describe('Terraform modules', () => {
+  it('stand alone when they launch no image by name, instantiate or are instantiated by no module, read no other file and hold nothing read across modules', async () => {
+    const { root } = await warmTree('modules judged', terraformTree);
+    const out = await scanTree(root);
+    const reports = out.result.findings.map((f) => ({ loc: { file: f.location.path, start: 0, end: 0 }, related: f.related.map((r) => ({ loc: { file: r.path, start: 0, end: 0 }, message: '' })) }));
+    const modules = new Map<string, string[]>();
+    for (const [file, l] of looseFiles(out.model, reports)) if (l.module !== undefined) modules.set(l.module, [...(modules.get(l.module) ?? []), file]);
+    expect(Object.fromEntries(modules)).toEqual({
+      'regions/r1/pool-a': ['regions/r1/pool-a/main.tf'],
+      'regions/r2/pool-b': ['regions/r2/pool-b/main.tf', 'regions/r2/pool-b/terraform.tfvars', 'regions/r2/pool-b/variables.tf'],
+      'regions/r3/gce': ['regions/r3/gce/main.tf'],
+      'regions/r3/json': ['regions/r3/json/main.tf.json'],
+      'regions/r1/plain': ['regions/r1/plain/main.tf'],
+      'modules/spare': ['modules/spare/main.tf'],
+    });
+  });
+
+  type Tree = Record<string, string>;
+  const added = (file: string, text: string) => (t: Tree) => ({ ...t, [file]: text });
+  const edited = (file: string, edit: (text: string) => string) => (t: Tree) => ({ ...t, [file]: edit(t[file]) });
+  const focal = edited('images/node/node.pkr.hcl', (t) => t.replace('jammy-22.04', 'focal-20.04'));
+  const noSleep = edited('k8s/web.yaml', (t) => t.replace(/ *lifecycle:\n.*\n/, ''));
+  it.each([
+    // a module block read instantiates a loose module, which then takes its region from it: read
+    // before linking (no finding on the caller quotes its module's documents today: it is read all the same)
+    ['a module starts to instantiate a loose module', 'regions/r2/stack/main.tf', edited('regions/r2/stack/main.tf', (t) => `${t}\nmodule "spare" {\n  source    = "../../../modules/spare"\n  providers = { aws = aws.eu }\n}\n`), { reads: 'modules/spare/main.tf' }],
+    // a file added to a loose module's directory: the module is read whole
+    ['a loose module gains a file', 'regions/r2/pool-b/window.tf', added('regions/r2/pool-b/window.tf', 'resource "aws_ssm_maintenance_window" "patch" {\n  name     = "patch"\n  schedule = "cron(0 3 ? * SUN *)"\n  duration = 3\n  cutoff   = 1\n}\n'), {}],
+    // a loose module starts to launch the image: the image's findings now list it (it is the file reported)
+    ['a loose module starts to launch the image', 'regions/r1/pool-a/main.tf', edited('regions/r1/pool-a/main.tf', (t) => t.replace('name_prefix = "pool_a-"', 'name_prefix = "pool_a-"\n  image_id    = "node-2024"')), {}],
+    // fleet-wide facts that no finding quoted when the modules were judged: an image starts to manage
+    // foreign routes (its finding quotes the CNI's Helm release), a workload starts to use an action
+    // the cluster version does not have (its finding quotes the version)
+    ['an image comes to need the CNI evidence', 'images/node/node.pkr.hcl', (t: Tree) => t, { before: focal }],
+    ['a workload comes to need the cluster version', 'k8s/web.yaml', (t: Tree) => t, { before: noSleep }],
+    // a template starts to upload a loose module's directory: known only after linking, so the scan is tried again
+    ['a template uploads a loose module', 'images/node/node.pkr.hcl', edited('images/node/node.pkr.hcl', (t) => t.replace('  provisioner "shell" {', '  provisioner "file" {\n    source      = "../../regions/r3/gce/"\n    destination = "/etc/gce/"\n  }\n  provisioner "shell" {')), { retried: true }],
+  ] as const)('%s: the run reads it, and reports what an uncached run does', async (name, reported, edit, o: { retried?: boolean; before?: (t: Tree) => Tree; reads?: string }) => {
+    const base = o.before?.(terraformTree) ?? terraformTree;
+    const { root, cacheDir } = await warmTree(`module edit ${name}`, base);
+    const before = await scanTree(root, { changed: [reported] });
+    writeTree(root, { [reported]: edit(terraformTree)[reported] });
+    const warm = await scanTree(root, { cacheDir, changed: [reported], racyWindowMs: 0 });
+    const cold = await scanTree(root, { changed: [reported] });
+    expect(comparable(warm)).toEqual(comparable(cold));
+    expect(warm.state!.unread).toBeGreaterThan(0);
+    expect(warm.state!.retried ?? false).toBe(o.retried ?? false);
+    // the edit changed what is reported on the edited file, or the module named was read
+    if (o.reads) expect(warm.model.documents.some((d) => d.file === o.reads)).toBe(true);
+    else if (!o.retried) expect(cold.result.findings).not.toEqual(before.result.findings);
   });
 });
 
