@@ -4,12 +4,13 @@
  *
  * The workload model (kubernetes.ts) joins a workload with the Services and PodDisruptionBudgets
  * whose selectors match its pod labels, the HorizontalPodAutoscalers that name it, and the
- * Ingresses and routes that name those Services, each within a namespace or a directory
- * (`nsMatch`). Here each object *offers* keys (its pod labels, its name, its Service name) and
+ * Ingresses and routes that name those Services, each within a namespace or a directory of one
+ * cluster (`workloadModelOf`). Here each object *offers* keys (its pod labels, its name, its Service name) and
  * *seeks* keys (its selector's pairs, the names it targets), in every scope it could be matched
  * in; files whose keys meet are in one component. The keys over-approximate the model's joins
  * (one shared pair joins, where a selector needs all of them; both scopes are keyed, where the
- * model uses one), never under-approximate them: a selector or workload the model matches
+ * model uses one; clusters are not keyed, so objects of two clusters may meet), never
+ * under-approximate them: a selector or workload the model matches
  * broadly (templated labels, a selector without a concrete pair, match expressions) seeks every
  * object of its scopes.
  *

@@ -25,6 +25,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { get, getEntry, isMap, isScalar, isSeq, items, str, type DocumentOf, type K8sObject, type MapEntry, type MapValue, type Value } from '../model.js';
+import type { FleetConfig } from '../config.js';
 import type { ScanModel } from '../scan-model.js';
 import { ANNOTATION_PREFIX } from '../suppressions.js';
 import type { Loc } from '../source.js';
@@ -398,14 +399,15 @@ function annotationEntry(w: { podAnnotations?: MapValue; annotations?: MapValue 
   return getEntry(w.podAnnotations, key) ?? getEntry(w.annotations, key);
 }
 
-function injectedProxyOf(w: Workload, mesh: MeshDefaults, nsInjection: Map<string, 'istio' | 'linkerd'>): InjectedProxy | undefined {
+/** `injection`: the mesh that injects the workload's namespace (a label on the Namespace object of its cluster). */
+function injectedProxyOf(w: Workload, mesh: MeshDefaults, injection: 'istio' | 'linkerd' | undefined): InjectedProxy | undefined {
   const ann = (k: string) => annotationEntry(w, k);
   const label = (k: string) => str(getEntry(w.podLabels, k)?.value);
   const hasExplicit = (k: ProxyKind) => w.containers.some((c) => c.proxy === k);
   // Istio
   const istioInject = str(ann('sidecar.istio.io/inject')?.value) ?? label('sidecar.istio.io/inject');
   const istioAnn = ['sidecar.istio.io/proxyCPU', 'sidecar.istio.io/proxyCPULimit', 'proxy.istio.io/config'].some((k) => ann(k));
-  const istioNs = w.namespace !== undefined && nsInjection.get(w.namespace) === 'istio';
+  const istioNs = injection === 'istio';
   if (istioInject !== 'false' && (istioInject === 'true' || istioAnn || istioNs || label('istio.io/rev') !== undefined) && !hasExplicit('istio')) {
     const p: InjectedProxy = { mesh: 'istio' };
     const lim = ann('sidecar.istio.io/proxyCPULimit');
@@ -428,7 +430,7 @@ function injectedProxyOf(w: Workload, mesh: MeshDefaults, nsInjection: Map<strin
   // Linkerd
   const lInject = str(ann('linkerd.io/inject')?.value);
   const lAnn = ['config.linkerd.io/proxy-cpu-limit', 'config.linkerd.io/proxy-cpu-request'].some((k) => ann(k));
-  const lNs = w.namespace !== undefined && nsInjection.get(w.namespace) === 'linkerd';
+  const lNs = injection === 'linkerd';
   if (lInject !== 'disabled' && (lInject === 'enabled' || lAnn || lNs) && !hasExplicit('linkerd')) {
     const p: InjectedProxy = { mesh: 'linkerd' };
     const lim = ann('config.linkerd.io/proxy-cpu-limit');
@@ -500,12 +502,21 @@ export function podTemplate(o: K8sObject): { meta?: Value; spec?: Value } {
 export const dirOf = (f: string) => f.slice(0, Math.max(0, f.lastIndexOf('/')));
 
 /**
- * Same namespace: both written and equal; when either is not written (Helm charts leave it to
- * `--namespace`), objects in the same directory are assumed to be installed together.
+ * The cluster each file is applied to, for the workload model's joins: the first `fleet.clusters`
+ * entry whose `paths` match it, '' when none does. Files of no configured cluster are taken to be
+ * in one cluster together, as they all are without a fleet map.
  */
-function nsMatch(a: ObjectFacts, b: ObjectFacts): boolean {
-  if (a.obj.namespace !== undefined && b.obj.namespace !== undefined) return a.obj.namespace === b.obj.namespace;
-  return dirOf(a.file) === dirOf(b.file);
+export function clusterOfFile(clusters: FleetConfig['clusters']): (file: string) => string {
+  const matchers = Object.entries(clusters ?? {})
+    .filter(([, c]) => c.paths?.length)
+    .map(([name, c]) => ({ name, match: picomatch(c.paths!, { dot: true }) }));
+  if (!matchers.length) return () => '';
+  const memo = new Map<string, string>();
+  return (file) => {
+    let c = memo.get(file);
+    if (c === undefined) memo.set(file, (c = matchers.find((m) => m.match(file))?.name ?? ''));
+    return c;
+  };
 }
 
 /** Does a label selector map (key → value) select these labels? Templated values match (unknown). */
@@ -790,22 +801,34 @@ export function workloadModel(scan: ScanModel): WorkloadModel {
   const hit = cache.get(scan);
   if (hit) return hit;
   const { docs, values } = scanFacts(scan);
-  const model = workloadModelOf(docs, values);
+  const model = workloadModelOf(docs, values, clusterOfFile(scan.fleet.clusters));
   cache.set(scan, model);
   return model;
 }
 
-/** The workload model from facts alone. */
-export function workloadModelOf(docs: readonly K8sFacts[], values: readonly MeshValuesFacts[]): WorkloadModel {
+/**
+ * The workload model from facts alone. Objects join within one cluster (`clusterOf`, from the
+ * fleet map's cluster paths; one cluster when there are none): in the same namespace when both
+ * write one, else in the same directory (Helm charts leave the namespace to `--namespace`, and a
+ * chart's objects are installed together).
+ */
+export function workloadModelOf(docs: readonly K8sFacts[], values: readonly MeshValuesFacts[], clusterOf: (file: string) => string = () => ''): WorkloadModel {
   const all: ObjectFacts[] = [];
+  /** A namespace of one cluster; undefined when the object writes none. */
+  const nsOf = (x: { obj: K8sObject; file: string }) => (x.obj.namespace === undefined ? undefined : `${clusterOf(x.file)}\u0000${x.obj.namespace}`);
+  /** A directory of one cluster (a file's cluster is its own, so two files of one directory can differ). */
+  const dirKey = (file: string) => `${clusterOf(file)}\u0000${dirOf(file)}`;
+  const nsMatch = (a: ObjectFacts, b: ObjectFacts): boolean =>
+    a.obj.namespace !== undefined && b.obj.namespace !== undefined ? nsOf(a) === nsOf(b) : dirKey(a.file) === dirKey(b.file);
   for (const d of docs) for (const obj of d.objects) all.push({ obj, file: d.file, docId: d.docId });
   const of = (k: string) => all.filter((x) => x.obj.kind === k);
   const sel = (x: ObjectFacts): Selector => ({ obj: x.obj, file: x.file, docId: x.docId, resource: resourceName(x.obj) });
 
   const nsInjection = new Map<string, 'istio' | 'linkerd'>();
   for (const n of of('Namespace')) {
-    if (str(get(n.obj.value, 'metadata', 'labels', 'istio-injection')) === 'enabled' || get(n.obj.value, 'metadata', 'labels', 'istio.io/rev')) nsInjection.set(n.obj.name, 'istio');
-    if (str(get(n.obj.value, 'metadata', 'annotations', 'linkerd.io/inject')) === 'enabled') nsInjection.set(n.obj.name, 'linkerd');
+    const ns = `${clusterOf(n.file)}\u0000${n.obj.name}`;
+    if (str(get(n.obj.value, 'metadata', 'labels', 'istio-injection')) === 'enabled' || get(n.obj.value, 'metadata', 'labels', 'istio.io/rev')) nsInjection.set(ns, 'istio');
+    if (str(get(n.obj.value, 'metadata', 'annotations', 'linkerd.io/inject')) === 'enabled') nsInjection.set(ns, 'linkerd');
   }
   const mesh = findMeshDefaults(docs, values);
 
@@ -843,7 +866,8 @@ export function workloadModelOf(docs: readonly K8sFacts[], values: readonly Mesh
       pdbs: [],
       hpas: [],
     };
-    w.injected = injectedProxyOf(w, mesh, nsInjection);
+    const ns = nsOf(x);
+    w.injected = injectedProxyOf(w, mesh, ns === undefined ? undefined : nsInjection.get(ns));
     workloads.push(w);
   }
 
@@ -854,27 +878,29 @@ export function workloadModelOf(docs: readonly K8sFacts[], values: readonly Mesh
   const byNs = new Map<string, Workload[]>();
   const byDir = new Map<string, Workload[]>();
   for (const w of workloads) {
-    if (w.obj.namespace !== undefined) (byNs.get(w.obj.namespace) ?? byNs.set(w.obj.namespace, []).get(w.obj.namespace)!).push(w);
-    const d = dirOf(w.file);
+    const ns = nsOf(w);
+    if (ns !== undefined) (byNs.get(ns) ?? byNs.set(ns, []).get(ns)!).push(w);
+    const d = dirKey(w.file);
     (byDir.get(d) ?? byDir.set(d, []).get(d)!).push(w);
   }
   const candidates = (x: ObjectFacts): Workload[] => {
-    const sameDir = byDir.get(dirOf(x.file)) ?? [];
-    if (x.obj.namespace === undefined) return sameDir;
-    const out = [...(byNs.get(x.obj.namespace) ?? []), ...sameDir.filter((w) => w.obj.namespace === undefined)];
+    const sameDir = byDir.get(dirKey(x.file)) ?? [];
+    const ns = nsOf(x);
+    if (ns === undefined) return sameDir;
+    const out = [...(byNs.get(ns) ?? []), ...sameDir.filter((w) => w.obj.namespace === undefined)];
     return out.sort((a, b) => order.get(a)! - order.get(b)!);
   };
 
   // Services → workloads; Ingress / HTTPRoute → Services
   const services = of('Service').filter((s) => isMap(get(s.obj.value, 'spec', 'selector')));
-  const svcWorkloads = new Map<string, Workload[]>();
+  const svcWorkloads = new Map<ObjectFacts, Workload[]>();
   // A Service selects a pod only if the pod carries every pair of its selector, so index each Service
   // by one concrete pair and look Services up from the pod's labels (a namespace with thousands of
   // Services and workloads stays linear). Services whose selector is all templates match by scan.
   const svcOrder = new Map(services.map((x, i) => [x, i]));
   const byPair = new Map<string, typeof services>();
   const unindexed: typeof services = [];
-  const scope = (x: ObjectFacts, useNs: boolean) => (useNs ? `ns:${x.obj.namespace}` : `dir:${dirOf(x.file)}`);
+  const scope = (x: ObjectFacts, useNs: boolean) => (useNs ? `ns:${nsOf(x)}` : `dir:${dirKey(x.file)}`);
   const push = (m: Map<string, typeof services>, k: string, x: (typeof services)[number]) => (m.get(k) ?? m.set(k, []).get(k)!).push(x);
   for (const x of services) {
     const selector = get(x.obj.value, 'spec', 'selector') as MapValue;
@@ -903,8 +929,7 @@ export function workloadModelOf(docs: readonly K8sFacts[], values: readonly Mesh
     for (const x of servicesFor(w)) {
       if (nsMatch(x, w) && selects(get(x.obj.value, 'spec', 'selector'), w.podLabels)) {
         w.services.push(sel(x));
-        const k = `${x.obj.namespace ?? ''}/${x.obj.name}`;
-        (svcWorkloads.get(k) ?? svcWorkloads.set(k, []).get(k)!).push(w);
+        (svcWorkloads.get(x) ?? svcWorkloads.set(x, []).get(x)!).push(w);
       }
     }
   }
@@ -912,9 +937,10 @@ export function workloadModelOf(docs: readonly K8sFacts[], values: readonly Mesh
     if (!svcName) return;
     for (const s of services) {
       if (s.obj.name !== svcName) continue;
+      if (clusterOf(s.file) !== clusterOf(front.file)) continue;
       const sameNs = s.obj.namespace !== undefined && ns !== undefined ? s.obj.namespace === ns : dirOf(s.file) === dirOf(front.file);
       if (!sameNs) continue;
-      for (const w of svcWorkloads.get(`${s.obj.namespace ?? ''}/${s.obj.name}`) ?? [])
+      for (const w of svcWorkloads.get(s) ?? [])
         if (!w.frontends.some((f) => f.obj === front.obj)) w.frontends.push(sel(front));
     }
   };
