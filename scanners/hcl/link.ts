@@ -417,19 +417,27 @@ class Embedder {
         this.info(udf.loc, `packer source ${name} user_data_file is not known statically`);
         return;
       }
-      const f = this.readReferenced(p, udf.loc, 'file');
+      const f = this.readReferenced(p, udf.loc, 'file', `packer source ${name} user_data_file`);
       if (f) this.embed(f.text, identityMap(f.path, f.text.length), 'terraform-user-data', udf.loc, `packer source ${name} user_data_file ${f.path}`);
     }
   }
 
-  private readReferenced(p: string, loc: Loc, kind: HclReference['kind'], destination?: string): SourceFile | undefined {
+  private readReferenced(p: string, loc: Loc, kind: HclReference['kind'], what: string): SourceFile | undefined {
     const resolved = this.ev.resolvePath(p, this.env, loc);
     if (!resolved) return undefined;
-    const ref: HclReference = { kind, path: resolved, loc };
-    if (destination !== undefined) ref.destination = destination;
-    this.host.reference(this.doc, ref);
+    this.host.reference(this.doc, { kind, path: resolved, loc });
     if (this.host.isDirectory(resolved)) return undefined;
-    return this.host.readFile(resolved);
+    return this.readOrSay(resolved, loc, what);
+  }
+
+  /** A file a provisioner or builder puts on the image; when there is none to read, an info says so (the image is analysed without it). */
+  private readOrSay(resolved: string, loc: Loc, what: string): SourceFile | undefined {
+    const f = this.host.readFile(resolved);
+    if (!f) {
+      const dir = this.doc.format === 'packer' ? 'template' : 'module';
+      this.info(loc, `${what} ${resolved}: no readable text file there (relative paths are read against the ${dir}'s directory), so what it puts on the machine is not analysed`);
+    }
+    return f;
   }
 
   private provisioner(b: HclBlock, style: ProvisionerStyle = PACKER_STYLE, owner?: string): void {
@@ -476,7 +484,7 @@ class Embedder {
       this.info(loc, `${what} script is not known statically${v?.kind === 'unknown' ? `: ${v.reason}` : ''}`);
       return;
     }
-    const f = this.readReferenced(p, loc, style.scriptRef);
+    const f = this.readReferenced(p, loc, style.scriptRef, `${what} script`);
     if (f) this.embed(f.text, identityMap(f.path, f.text.length), style.scriptVia, loc, `${what} script ${f.path}`, 'shell');
   }
 
@@ -520,7 +528,7 @@ class Embedder {
       if (target !== undefined) ref.destination = target;
       this.host.reference(this.doc, ref);
       if (isDir) continue;
-      const f = this.host.readFile(resolved);
+      const f = this.readOrSay(resolved, s.loc, `${what} source`);
       if (!f) continue;
       const loc = destAttr ? spanLoc(s.loc, destAttr.loc) : s.loc;
       this.embed(f.text, identityMap(f.path, f.text.length), style.fileVia, loc, `${what} ${f.path} → ${target ?? '?'}`, undefined, target);

@@ -326,6 +326,22 @@ describe('Packer embedding', () => {
     ]);
   });
 
+  it('says when a provisioned script, uploaded file or user_data_file is not there to read, and where it looked', async () => {
+    const r = await scan({
+      'img/x.pkr.hcl':
+        'source "amazon-ebs" "n" {\n  user_data_file = "gone.yaml"\n}\nbuild {\n  sources = ["source.amazon-ebs.n"]\n  provisioner "shell" {\n    script = "scripts/setup.sh"\n  }\n  provisioner "shell" {\n    script = "img/scripts/present.sh"\n  }\n  provisioner "file" {\n    source      = "files/motd"\n    destination = "/etc/motd"\n  }\n}\n',
+      'img/scripts/present.sh': 'echo here\n',
+    });
+    const notes = r.diagnostics.filter((d) => d.code === 'unresolved');
+    expect(notes.map((d) => [d.severity, d.file, d.message])).toEqual([
+      ['info', 'img/x.pkr.hcl', 'packer source amazon-ebs.n user_data_file img/gone.yaml: no readable text file there (relative paths are read against the template\'s directory), so what it puts on the machine is not analysed'],
+      ['info', 'img/x.pkr.hcl', 'packer provisioner "shell" script img/scripts/setup.sh: no readable text file there (relative paths are read against the template\'s directory), so what it puts on the machine is not analysed'],
+      ['info', 'img/x.pkr.hcl', 'packer provisioner "shell" script img/img/scripts/present.sh: no readable text file there (relative paths are read against the template\'s directory), so what it puts on the machine is not analysed'],
+      ['info', 'img/x.pkr.hcl', 'packer provisioner "file" source img/files/motd: no readable text file there (relative paths are read against the template\'s directory), so what it puts on the machine is not analysed'],
+    ]);
+    expect(pos(r, 'img/x.pkr.hcl', notes[1].loc!.start)).toEqual({ line: 7, column: 5 });
+  });
+
   it('embeds builder user_data and user_data_file', async () => {
     const r = await scan({
       ...FILES,
