@@ -38,6 +38,7 @@ import type { ScanModel } from '../scan-model.js';
 import { positionAt, type Loc } from '../source.js';
 import { RegionResolver, type RegionAttribution } from './regions.js';
 import { nodeImages } from './node-image.js';
+import { moduleSourceDir, normalizeDir } from './terraform-modules.js';
 import { kubernetesFacts } from './kubernetes.js';
 import { CalendarError, isValidTimezone, parseCalendar, wallToEpoch as wallFromZone, type CalendarSpec } from '../schedule/calendar.js';
 import { CronError, parseAwsSchedule, parseCron } from '../schedule/cron.js';
@@ -450,46 +451,40 @@ export function regionsOfDoc(scan: ScanModel, resolver: RegionResolver, doc: Doc
   return resolver.regionsOf(doc);
 }
 
-/** Regions of the module blocks that instantiate `moduleDir` (`module "eu" { source = "../m", providers = { aws = aws.eu } }`). */
-function moduleInstanceRegions(scan: ScanModel, resolver: RegionResolver, moduleDir: string): RegionAttribution[] {
+/** A stand-in for a block that uses the provider configuration `ref` (`aws`, `aws.eu`), for the region resolver. */
+function usingProvider(b: HclBlock, ref: string, label: string): HclBlock {
+  return { ...b, labels: [label], body: { attributes: [{ name: 'provider', nameLoc: b.loc, loc: b.loc, expr: { t: 'raw', text: ref, loc: b.loc }, value: { kind: 'scalar', value: ref, loc: b.loc } }], blocks: [] } };
+}
+
+/**
+ * Regions of the module blocks that instantiate `moduleDir` (`module "eu" { source = "../m", providers = { aws = aws.eu } }`).
+ * Without a `providers` map a module inherits its caller's default configuration of each provider:
+ * `provider` names the one its resource uses (`aws` for `aws_ssm_maintenance_window`).
+ */
+function moduleInstanceRegions(scan: ScanModel, resolver: RegionResolver, moduleDir: string, provider?: string): RegionAttribution[] {
   const out: RegionAttribution[] = [];
   for (const d of scan.ofFormat('terraform')) {
     if (d.origin) continue;
     for (const b of d.model.body.blocks) {
       if (b.type !== 'module') continue;
-      const src = str(b.body.attributes.find((a) => a.name === 'source')?.value);
-      if (!src || !src.startsWith('.')) continue;
-      if (normalizePath(joinPath(d.model.moduleDir, src)) !== moduleDir) continue;
+      // the same reading of `source` as the verdict on loose modules (engine/facts/loose-files.ts)
+      if (moduleSourceDir(normalizeDir(d.model.moduleDir), b, true) !== normalizeDir(moduleDir)) continue;
       const providers = b.body.attributes.find((a) => a.name === 'providers')?.value;
       let found: RegionAttribution[] = [];
       if (isMap(providers)) {
         for (const e of providers.entries) {
           const ref = str(e.value) ?? (e.value.kind === 'unknown' ? e.value.expr : undefined);
           if (!ref) continue;
-          const fake: HclBlock = { ...b, labels: [e.key + '_module'], body: { attributes: [{ name: 'provider', nameLoc: b.loc, loc: b.loc, expr: { t: 'raw', text: ref, loc: b.loc }, value: { kind: 'scalar', value: ref, loc: b.loc } }], blocks: [] } };
-          found = resolver.regionsOf(d, fake);
+          found = resolver.regionsOf(d, usingProvider(b, ref, `${e.key}_module`));
           if (found.length) break;
         }
       }
+      if (!found.length && provider) found = resolver.regionsOf(d, usingProvider(b, provider, `${provider}_module`));
       if (!found.length) found = resolver.regionsOf(d, b);
       out.push(...found.map((r) => ({ ...r, loc: r.loc ?? b.labelLocs[0] })));
     }
   }
   return out;
-}
-
-function joinPath(dir: string, rel: string): string {
-  return dir ? `${dir}/${rel}` : rel;
-}
-
-function normalizePath(p: string): string {
-  const out: string[] = [];
-  for (const s of p.split('/')) {
-    if (s === '' || s === '.') continue;
-    if (s === '..') out.pop();
-    else out.push(s);
-  }
-  return out.join('/');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -524,7 +519,7 @@ interface TfCtx {
 
 function tfBase(c: TfCtx) {
   const regions = c.resolver.regionsOf(c.doc, c.block);
-  const attributed = regions.length ? regions : moduleInstanceRegions(c.scan, c.resolver, c.doc.model.moduleDir);
+  const attributed = regions.length ? regions : moduleInstanceRegions(c.scan, c.resolver, c.doc.model.moduleDir, (c.block.labels[0] ?? '').split('_')[0]);
   return { regions: regionsOrUnknown(attributed), resource: c.resource, resourceLoc: c.block.loc, document: c.doc as Document };
 }
 

@@ -3,6 +3,7 @@ import { parseFiles } from '../../engine/testing.js';
 import { ScanModel } from '../../engine/scan-model.js';
 import { RegionResolver, isCloudRegion, regionOfLocation } from '../../engine/facts/regions.js';
 import { allScanners } from '../../scanners/index.js';
+import { allSchedules } from '../../engine/facts/schedules.js';
 import type { DocumentOf } from '../../engine/model.js';
 import type { FleetConfig } from '../../engine/config.js';
 
@@ -47,6 +48,20 @@ describe('region attribution', () => {
     expect(r.regionsOf(a.doc, a.b)).toMatchObject([{ region: 'us-east-1', provider: 'aws', how: 'terraform-provider' }]);
     const b = block(scan, 'stack/main.tf', 'aws_ssm_maintenance_window', 'b');
     expect(r.regionsOf(b.doc, b.b)).toMatchObject([{ region: 'eu1', providerRegion: 'eu-west-1', how: 'terraform-provider' }]);
+  });
+
+  it('gives a module without a provider the regions of the module blocks that instantiate it, from the root and from a subdirectory', async () => {
+    const win = 'resource "aws_ssm_maintenance_window" "patch" {\n  schedule = "cron(0 3 ? * SUN *)"\n  duration = 2\n  cutoff   = 1\n}\n';
+    const eu = 'provider "aws" {\n  alias  = "eu"\n  region = "eu-west-1"\n}\nmodule "patch" {\n  source    = "../../modules/patch"\n  providers = { aws = aws.eu }\n}\n';
+    const root = 'provider "aws" {\n  region = "us-east-1"\n}\nmodule "patch" {\n  source = "./modules/patch"\n}\n';
+    // a registry module and a relative path to somewhere else instantiate nothing here
+    const other = 'provider "aws" {\n  region = "ap-southeast-2"\n}\nmodule "a" {\n  source = "terraform-aws-modules/vpc/aws"\n}\nmodule "b" {\n  source = "../../modules/other"\n}\n';
+    const { scan } = await resolver({ 'modules/patch/main.tf': win, 'envs/eu/main.tf': eu, 'main.tf': root, 'envs/ap/main.tf': other });
+    const facts = allSchedules(scan).filter((f) => f.resource === 'aws_ssm_maintenance_window.patch');
+    expect(facts.map((f) => [f.region, f.attribution?.loc?.file])).toEqual([
+      ['eu-west-1', 'envs/eu/main.tf'],
+      ['us-east-1', 'main.tf'],
+    ]);
   });
 
   it("prefers a resource's own location (GKE/AKS)", async () => {

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { clusterOfFile, workloadModel } from '../../engine/facts/kubernetes.js';
+import type { ScanModel } from '../../engine/scan-model.js';
 import { scanFiles, where } from '../helpers/scan.js';
 
 const deployment = (name: string) =>
@@ -37,17 +38,21 @@ const files = {
 };
 const clusters = 'version: 1\nfleet:\n  clusters:\n    prod: { paths: ["clusters/prod/**", "shared/**/*-prod.yaml"] }\n    staging: { paths: ["clusters/staging/**", "shared/**/*-staging.yaml"] }\n';
 
+/** The prod workloads joined with everything the tree puts beside them. */
+function expectJoined(model: ScanModel): void {
+  const byName = new Map(workloadModel(model).workloads.map((w) => [w.name, w]));
+  const web = byName.get('web')!;
+  expect(web.services.map((s) => s.resource)).toEqual(['Service/shop/web']);
+  expect(web.frontends.map((s) => s.resource)).toEqual(['Ingress/shop/web']);
+  expect(web.pdbs.map((s) => s.resource)).toEqual(['PodDisruptionBudget/shop/web']);
+  expect(web.hpaMinReplicas).toBe(5);
+  expect(web.injected?.mesh).toBe('istio');
+  expect(byName.get('chart')!.services.map((s) => s.resource)).toEqual(['Service/chart']);
+}
+
 describe('the workload model across clusters', () => {
   it('without cluster paths, joins every file as one cluster', async () => {
-    const { model } = await scanFiles(files, { only: [] });
-    const byName = new Map(workloadModel(model).workloads.map((w) => [w.name, w]));
-    const web = byName.get('web')!;
-    expect(web.services.map((s) => s.resource)).toEqual(['Service/shop/web']);
-    expect(web.frontends.map((s) => s.resource)).toEqual(['Ingress/shop/web']);
-    expect(web.pdbs.map((s) => s.resource)).toEqual(['PodDisruptionBudget/shop/web']);
-    expect(web.hpaMinReplicas).toBe(5);
-    expect(web.injected?.mesh).toBe('istio');
-    expect(byName.get('chart')!.services.map((s) => s.resource)).toEqual(['Service/chart']);
+    expectJoined((await scanFiles(files, { only: [] })).model);
   });
 
   it('with cluster paths, joins only objects of the same cluster', async () => {
@@ -64,15 +69,7 @@ describe('the workload model across clusters', () => {
 
   it('with cluster paths, still joins what is in one cluster', async () => {
     const same = Object.fromEntries(Object.entries(files).map(([p, t]) => [p.replace('clusters/staging/', 'clusters/prod/').replace('service-staging', 'service-prod'), t]));
-    const { model } = await scanFiles(same, { only: [], config: clusters });
-    const byName = new Map(workloadModel(model).workloads.map((w) => [w.name, w]));
-    const web = byName.get('web')!;
-    expect(web.services.map((s) => s.resource)).toEqual(['Service/shop/web']);
-    expect(web.frontends.map((s) => s.resource)).toEqual(['Ingress/shop/web']);
-    expect(web.pdbs.map((s) => s.resource)).toEqual(['PodDisruptionBudget/shop/web']);
-    expect(web.hpaMinReplicas).toBe(5);
-    expect(web.injected?.mesh).toBe('istio');
-    expect(byName.get('chart')!.services.map((s) => s.resource)).toEqual(['Service/chart']);
+    expectJoined((await scanFiles(same, { only: [], config: clusters })).model);
   });
 
   it('with cluster paths, an Ingress fronts only its own cluster\'s Services', async () => {
