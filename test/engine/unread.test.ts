@@ -1,14 +1,17 @@
 /**
  * Changed-files runs leave unread the files no reported finding can depend on: Kubernetes files
- * outside the reported files' components (engine/facts/kubernetes-links.ts) and loose files
- * (engine/facts/loose-files.ts). Here every file of a tree is in turn the one reported, from a warm
- * cache, and the run must report what an uncached run does; over trees built so that each way the
+ * outside the reported files' components (engine/facts/kubernetes-links.ts), loose files and
+ * Terraform modules that stand alone (engine/facts/loose-files.ts; modules are decided before
+ * linking, with a second try when linking shows one is needed). Here every file of a tree is in
+ * turn the one reported, from a warm cache, and the run must report what an uncached run does;
+ * over trees built so that each way the
  * workload model joins objects across files (Service and PodDisruptionBudget selectors, autoscaler
  * targets, Ingress and route backends, namespaces and directories, templated labels, broad
  * selectors), each way a file is read by another (a provisioned script, a copied file, loaded
  * user-data, units and agent files grouped with a schedule) and each fleet-wide fact (mesh
  * defaults, namespace injection, a Helm values file, update operators, CronJobs, CNI evidence)
- * decides a finding on another file. The runs must also really leave files unread.
+ * decides a finding on another file; and over a tree of Terraform modules, standalone and not
+ * (test/helpers/terraform-tree.ts). The runs must also really leave files unread.
  */
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
