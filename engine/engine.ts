@@ -15,7 +15,6 @@ import { assignFingerprints, baseFingerprint } from './fingerprint.js';
 import { type Diagnostic, type Document } from './model.js';
 import { kubernetesFacts } from './facts/kubernetes.js';
 import { looseFiles, type LooseFile } from './facts/loose-files.js';
-import { holdsFleetWideFact } from './facts/terraform-modules.js';
 import { EXPIRED_SUPPRESSION, INVALID_SUPPRESSION, UNUSED_SUPPRESSION } from './meta-rules.js';
 import { ParseSession, type FactsOnlyStats } from './parse-session.js';
 import type { ReportedDiagnostic, ScanResult, ScheduleWindow } from './result.js';
@@ -173,9 +172,7 @@ async function scan(opts: EngineOptions, modulesUnread: boolean): Promise<Engine
   // can depend on are read now; the rest only count
   const unread = { files: 0, documents: 0, embedded: 0 };
   if (parsed.unread) {
-    // a reported Terraform file with a CNI's Helm release or add-on, or a cluster version: every image or workload may quote it
-    const everything = documents.some((d) => d.format === 'terraform' && !d.origin && opts.reportPaths!.has(d.file) && holdsFleetWideFact(d));
-    const r = await parsed.unread.resolve(documents, everything);
+    const r = await parsed.unread.resolve(documents);
     if (r === 'retry') {
       session.cache!.release();
       state!.release();

@@ -95,14 +95,14 @@ export interface UnreadFiles {
    * engine/facts/kubernetes-links.ts) of a reported file or a global object; loose files in a
    * group (`groupContexts`) with a file that was read; any file a document read names (its
    * documents embedded elsewhere, a Terraform or Packer reference to it or a directory above it);
-   * and every file when `everything` is set or a reported file holds a fleet-wide fact (a global
-   * Kubernetes object, a Helm values file).
+   * and every file when a reported file holds a fleet-wide fact (a global Kubernetes object, a Helm
+   * values file, a Terraform resource that can install a CNI or gives a cluster version).
    *
    * Files of Terraform modules are decided before the link phase, which evaluates and embeds per
    * module; a module still unread that this would read cannot be linked now: then the answer is
    * 'retry' (scan again without leaving modules unread), and nothing is read.
    */
-  resolve(linked: readonly Document[], everything: boolean): Promise<ResolvedFiles | 'retry'>;
+  resolve(linked: readonly Document[]): Promise<ResolvedFiles | 'retry'>;
 }
 
 export interface ResolvedFiles {
@@ -411,6 +411,8 @@ export class ParseSession {
     };
 
     const state = cache ? po.state : undefined;
+    /** A reported Helm values file: mesh defaults that findings anywhere may quote. */
+    const helmValuesReported = !!po.reportPaths && [...po.reportPaths].some((p) => HELM_VALUES.test(p));
     const unread: { slot: Slot; wf: WalkedFile; known: FileEntry; u: Unreadable }[] = [];
     /** Take a file from its stored entry; false when its record is gone and it must be read after all. */
     const fromState = (wf: WalkedFile, st: Stats): boolean => {
@@ -422,21 +424,18 @@ export class ParseSession {
         return true;
       }
       const u = known.unreadable;
+      let slot: Slot;
       if (u && (u.kind === 'k8s' || (po.looseUnread && (u.kind !== 'module' || po.modulesUnread))) && po.reportPaths && !po.reportPaths.has(wf.path) && !known.diagnostics!.length) {
         // left unread until `unread.resolve` decides; its record is still this scan's
-        const slot: Slot = { documents: [], diagnostics: [] };
-        slots.push(slot);
+        slot = { documents: [], diagnostics: [] };
         unread.push({ slot, wf, known, u });
         cache!.keep(known.key!);
-        this.files.set(wf.path, state!.sourceFile(wf.path, wf.absPath, known));
-        this.hashes.set(wf.path, known.hash!);
-        scanned++;
-        progress(wf.path);
-        return true;
+      } else {
+        const hit = cachedRecord(known.key!, wf.path);
+        if (!hit) return false;
+        slot = { documents: hit.documents, diagnostics: [...known.diagnostics!, ...hit.diagnostics] };
       }
-      const hit = cachedRecord(known.key!, wf.path);
-      if (!hit) return false;
-      slots.push({ documents: hit.documents, diagnostics: [...known.diagnostics!, ...hit.diagnostics] });
+      slots.push(slot);
       this.files.set(wf.path, state!.sourceFile(wf.path, wf.absPath, known));
       this.hashes.set(wf.path, known.hash!);
       scanned++;
@@ -526,7 +525,7 @@ export class ParseSession {
     if (unread.some((x) => x.u.kind === 'module')) {
       const reported = po.reportPaths!;
       const dirs = new Set<string>();
-      let all = [...reported].some((p) => HELM_VALUES.test(p));
+      let all = helmValuesReported;
       const reportedK8s: K8sFacts[] = [];
       for (const slot of slots) {
         for (const d of slot.documents) {
@@ -566,13 +565,15 @@ export class ParseSession {
       diagnostics.push(...slot.diagnostics);
     }
     const parsedCount = documents.length;
-    const resolve: UnreadFiles['resolve'] = async (linked, everything) => {
+    const resolve: UnreadFiles['resolve'] = async (linked) => {
       const reported = po.reportPaths!;
       // what the documents read say: the join keys of their Kubernetes documents, by file; the
       // files they are in (a file embedded elsewhere: a Packer script, a COPY source, a file()
       // target; today each of those is also named below, this keeps a new kind of embedding safe);
       // the files that Terraform and Packer documents name (the image model reads documents by
-      // path, a provisioned directory by prefix); the unit and agent groups of their root documents
+      // path, a provisioned directory by prefix); the unit and agent groups of their root documents;
+      // whether a reported Terraform file holds a fleet-wide fact (every image or workload may quote it)
+      let everything = false;
       const k8s = new Map<string, K8sFacts[]>();
       const inDocuments = new Set<string>();
       const named = new Set<string>();
@@ -587,12 +588,13 @@ export class ParseSession {
           else k8s.set(d.file, [f]);
         } else if (d.format === 'terraform' || d.format === 'packer') {
           for (const r of d.model.references ?? []) named.add(r.path.replace(/\/+$/, ''));
+          if (d.format === 'terraform' && !d.origin && reported.has(d.file) && holdsFleetWideFact(d)) everything = true;
         }
       }
       const nodes: LinkNode[] = [];
       for (const { wf, u } of unread) if (u.kind === 'k8s') nodes.push({ path: wf.path, links: u.links });
       for (const [p, facts] of k8s) nodes.push({ path: p, links: linksOf(facts) });
-      const toRead = everything || [...reported].some((p) => HELM_VALUES.test(p)) ? 'all' : filesToRead(nodes, (p) => reported.has(p));
+      const toRead = everything || helmValuesReported ? 'all' : filesToRead(nodes, (p) => reported.has(p));
       const out: ResolvedFiles = { documents: [], diagnostics: [], files: 0, documentsLeft: 0, embeddedLeft: 0 };
       const reads = unread.map(({ wf, u }) => {
         const p = wf.path;
