@@ -865,6 +865,11 @@ interface Proto {
   blockLoc?: Loc;
   kind: NodeImageKind;
   names: string[];
+  /**
+   * The clouds whose machines can boot the image (`PACKER_BUILDER_CLOUDS`); undefined when that is
+   * not known (a builder that writes a disk file, which may be imported anywhere).
+   */
+  clouds?: ReadonlySet<string>;
   os?: OsInfo;
   base?: string;
   builder: Builder;
@@ -875,6 +880,71 @@ interface Proto {
 
 const IMAGE_NAME_ATTRS = ['ami_name', 'image_name', 'managed_image_name', 'image_family', 'vm_name', 'snapshot_name', 'name'];
 const OS_ATTRS = ['source_ami_filter', 'source_ami', 'source_image_family', 'source_image', 'iso_url', 'iso_urls', 'image_offer', 'image_sku', 'image_publisher', 'image', 'source_image_name', 'base_image'];
+
+/**
+ * The cloud whose machines boot what a Packer builder makes: an AMI runs only on EC2, a Compute
+ * Engine image only on Compute Engine. Builders that write a disk file (qemu, virtualbox, docker…)
+ * are not here: their output may be imported into any cloud, so their images match any launcher.
+ */
+const PACKER_BUILDER_CLOUDS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^amazon-/, 'aws'],
+  [/^googlecompute$/, 'gcp'],
+  [/^azure-/, 'azure'],
+  [/^alicloud-ecs$/, 'alicloud'],
+  [/^oracle-oci$/, 'oci'],
+  [/^hcloud$/, 'hcloud'],
+  [/^digitalocean$/, 'digitalocean'],
+  [/^openstack$/, 'openstack'],
+  [/^linode$/, 'linode'],
+  [/^scaleway$/, 'scaleway'],
+  [/^vsphere-/, 'vsphere'],
+  [/^proxmox-/, 'proxmox'],
+];
+
+/** The cloud of a Terraform resource type, by its provider's prefix (the clouds of `PACKER_BUILDER_CLOUDS`). */
+const TERRAFORM_PROVIDER_CLOUDS: ReadonlyArray<readonly [string, string]> = [
+  ['aws_', 'aws'],
+  ['google_', 'gcp'],
+  ['azurerm_', 'azure'],
+  ['alicloud_', 'alicloud'],
+  ['oci_', 'oci'],
+  ['hcloud_', 'hcloud'],
+  ['digitalocean_', 'digitalocean'],
+  ['openstack_', 'openstack'],
+  ['linode_', 'linode'],
+  ['scaleway_', 'scaleway'],
+  ['vsphere_', 'vsphere'],
+  ['proxmox_', 'proxmox'],
+];
+
+function builderCloud(type: string): string | undefined {
+  return PACKER_BUILDER_CLOUDS.find(([re]) => re.test(type))?.[1];
+}
+
+/** The cloud a Terraform resource of this type runs machines in; undefined for any other provider. */
+function resourceCloud(type: string): string | undefined {
+  return TERRAFORM_PROVIDER_CLOUDS.find(([prefix]) => type.startsWith(prefix))?.[1];
+}
+
+/** The clouds of a template's sources, when every source's builder has one. */
+function sourceClouds(sources: readonly HclBlock[]): ReadonlySet<string> | undefined {
+  const out = new Set<string>();
+  for (const s of sources) {
+    const c = builderCloud(s.labels[0] ?? '');
+    if (!c) return undefined;
+    out.add(c);
+  }
+  return out.size ? out : undefined;
+}
+
+/**
+ * Whether a resource of `cloud` can boot an image: an image whose clouds are known boots only
+ * there (a Compute Engine template naming image family `node` does not launch an AMI named
+ * `node-42`); an image of unknown clouds may be anywhere.
+ */
+function bootsOn(img: { clouds?: ReadonlySet<string> }, cloud: string | undefined): boolean {
+  return !img.clouds || (cloud !== undefined && img.clouds.has(cloud));
+}
 
 function packerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
   const out: Proto[] = [];
@@ -887,8 +957,11 @@ function packerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
       const srcAttr = attr(build, 'sources');
       const srcRefs = stringItems(srcAttr?.value);
       // a legacy JSON template's `build {}` (its `provisioners`) applies to every builder of the template
+      // in the order the build lists them (the first is where image-level findings go), wherever
+      // in the template's directory each is written
+      const refOf = (s: HclBlock) => `source.${s.labels[0]}.${s.labels[1]}`;
       const sources = srcAttr
-        ? dirSources.filter((s) => srcRefs.includes(`source.${s.labels[0]}.${s.labels[1]}`))
+        ? dirSources.filter((s) => srcRefs.includes(refOf(s))).sort((a, b) => srcRefs.indexOf(refOf(a)) - srcRefs.indexOf(refOf(b)))
         : doc.model.body.blocks.filter((b) => b.type === 'source');
       const names: string[] = [];
       for (const s of sources) for (const n of IMAGE_NAME_ATTRS) if (n !== 'name') { const v = attrStr(s, n); if (v) names.push(v); }
@@ -911,7 +984,20 @@ function packerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
         for (const r of stringItems(a?.value)) regs.push({ region: regions.fleetName(r, 'aws'), provider: 'aws', providerRegion: r, how: 'image-regions', loc: a?.value?.loc });
       }
       const head = primary ?? build;
-      out.push({ id: `packer:${doc.file}:${build.labels[0] ?? name}:${build.loc.start}`, name, loc: headerLoc(head), blockLoc: head.loc, kind: 'packer', names, os, builder: b, regions: regs, clusters: [], consumers: [] });
+      out.push({
+        id: `packer:${doc.file}:${build.labels[0] ?? name}:${build.loc.start}`,
+        name,
+        loc: headerLoc(head),
+        blockLoc: head.loc,
+        kind: 'packer',
+        names,
+        clouds: sourceClouds(sources),
+        os,
+        builder: b,
+        regions: regs,
+        clusters: [],
+        consumers: [],
+      });
       // provisioners in order
       const kids = scan.children(doc).filter((k) => within(k.origin!.loc, build.loc));
       const refs = (doc.model.references ?? []).filter((r) => r.kind === 'packer-file' && within(r.loc, build.loc));
@@ -1029,8 +1115,9 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
       let bases: Proto[] = [];
       if (refs.length) {
         const names = refs.map((r) => r.ref);
-        const key = names.join('\u0000');
-        bases = matched.get(key) ?? matched.set(key, byName.match(names)).get(key)!;
+        const cloud = resourceCloud(block.labels[0] ?? '');
+        const key = `${cloud ?? ''}\u0000${names.join('\u0000')}`;
+        bases = matched.get(key) ?? matched.set(key, byName.match(names).filter((img) => bootsOn(img, cloud))).get(key)!;
       }
       const userData = kids.filter((k) => within(k.origin!.loc, block.loc) && (k.origin!.via === 'terraform-user-data' || k.format === 'cloud-config' || k.format === 'mime-multipart'));
       // most resources neither launch an image nor carry user data: resolve regions only for those that do
@@ -1178,7 +1265,7 @@ function imageBuilderImages(scan: ScanModel, regions: RegionResolver, bases: Pro
       regs.push(...rr);
       consumers.push({ resource: block.labels.join('.'), loc: block.loc, regions: rr });
       const refs = imageRefsOf(scan, rd, block);
-      const bs = byName.match(refs.map((r) => r.ref));
+      const bs = byName.match(refs.map((r) => r.ref)).filter((img) => bootsOn(img, 'aws'));
       for (const x of bs) baseIds.add(x.id);
       base ??= bs[0];
       let os = bs[0]?.os;

@@ -132,11 +132,31 @@ describe('node-image facts', () => {
     expect(x1.consumers.map((c) => c.resource)).toEqual(['aws_launch_template.t', 'aws_launch_template.u']);
   });
 
+  it('links a launcher only to images its cloud can boot: an AMI is not a Compute Engine image of the same name', async () => {
+    const src = (type: string, attrs: string) => `source "${type}" "n" {\n${attrs}\n}\nbuild {\n  sources = ["source.${type}.n"]\n}\n`;
+    const scan = await scanOf({
+      'images/ami/a.pkr.hcl': src('amazon-ebs', '  ami_name = "node-ami"\n  source_ami = "ubuntu-jammy-22.04"'),
+      'images/gce/g.pkr.hcl': src('googlecompute', '  image_name = "node-gce"\n  image_family = "node"\n  source_image_family = "ubuntu-2204-lts"'),
+      // a disk file: it may be imported into any cloud
+      'images/raw/q.pkr.hcl': src('qemu', '  vm_name = "node-raw"\n  iso_url = "ubuntu-22.04-live-server-amd64.iso"'),
+      'regions/gcp/main.tf': 'resource "google_compute_instance_template" "t" {\n  disk {\n    source_image = "projects/p/global/images/family/node"\n  }\n}\n',
+      'regions/aws/main.tf': 'resource "aws_launch_template" "lt" {\n  image_id = "node-*"\n}\n',
+      // a provider faultline knows no cloud for: only images of unknown clouds
+      'regions/lab/main.tf': 'resource "libvirt_volume" "v" {\n  source_image = "node"\n}\n',
+    });
+    const launchers = (name: string) => nodeImages(scan).find((i) => i.name === name)!.consumers.map((c) => c.resource);
+    expect(launchers('node-ami')).toEqual(['aws_launch_template.lt']);
+    expect(launchers('node-gce')).toEqual(['google_compute_instance_template.t']);
+    expect(launchers('node-raw').sort()).toEqual(['aws_launch_template.lt', 'google_compute_instance_template.t', 'libvirt_volume.v']);
+  });
+
   it('finds the autoscaling group of an image through its shared launcher list: a group launching it directly wins over one referring to an earlier launcher', async () => {
     const packer = (name: string) =>
       `source "amazon-ebs" "n" {\n  ami_name = "${name}"\n  source_ami = "ubuntu-jammy-22.04"\n}\nbuild {\n  sources = ["source.amazon-ebs.n"]\n}\n`;
+    // fam-a is built for both clouds (an AMI only boots on EC2, a managed image only on Azure)
+    const both = `source "amazon-ebs" "n" {\n  ami_name = "fam-a-1"\n  source_ami = "ubuntu-jammy-22.04"\n}\nsource "azure-arm" "n" {\n  managed_image_name = "fam-a-1"\n}\nbuild {\n  sources = ["source.amazon-ebs.n", "source.azure-arm.n"]\n}\n`;
     const scan = await scanOf({
-      'images/a/a.pkr.hcl': packer('fam-a-1'),
+      'images/a/a.pkr.hcl': both,
       'images/b/b.pkr.hcl': packer('fam-b-1'),
       'images/c/c.pkr.hcl': packer('fam-c-1'),
       // first in file order: a launch template that an autoscaling group refers to (fam-a and fam-b)
