@@ -1,6 +1,7 @@
 /**
  * Loose files: files that only their own node image reads (a script, unit, apt or network file,
- * cloud-config that no template, Dockerfile or Terraform layer provisions), whose findings no other
+ * cloud-config that no template, Dockerfile or Terraform layer provisions; a Dockerfile that copies
+ * in no other file; a preseed), whose findings no other
  * file's findings quote, and that feed no schedule. A finding on another file cannot depend on
  * one, so a changed-files scan may leave it unread while nothing it is read with has changed
  * (engine/parse-session.ts decides; engine/scan-state.ts keeps the verdict).
@@ -26,8 +27,15 @@ import { IMAGE_BUILDER_TF_TYPES, IMAGE_REF_ATTRS, nodeImages } from './node-imag
 import { allSchedules, TERRAFORM_SCHEDULE_TYPES } from './schedules.js';
 import { CNI_TF_TYPES, moduleSourceDir, normalizeDir } from './terraform-modules.js';
 
-/** Formats whose only readers are the node-image model, the schedule facts and rules on the document itself. */
-const LOOSE_FORMATS: ReadonlySet<string> = new Set(['shell', 'systemd-unit', 'networkd', 'networkmanager', 'apt-conf', 'keyvalue', 'cloud-config']);
+/**
+ * Formats whose only readers are the node-image model, the schedule facts and rules on the document
+ * itself. A Dockerfile is an image of its own (loose when it copies no other file in); a preseed is
+ * read by no other file's model.
+ */
+const LOOSE_FORMATS: ReadonlySet<string> = new Set(['shell', 'systemd-unit', 'networkd', 'networkmanager', 'apt-conf', 'keyvalue', 'cloud-config', 'dockerfile', 'preseed']);
+
+/** Images that may be a loose file's own: a loose root file, a Dockerfile (each when it claims only its own file). */
+const OWN_IMAGE_KINDS: ReadonlySet<string> = new Set(['file', 'dockerfile']);
 
 /**
  * Terraform resource types a fact reads across modules: schedules (compared fleet-wide), cluster
@@ -113,7 +121,7 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
     const module = img.kind === 'layer' && !img.base ? moduleOf.get(img.loc.file) : undefined;
     if (module !== undefined && [...img.claimedFiles].every((f) => moduleOf.get(f) === module)) continue;
     for (const f of img.claimedFiles) claims.set(f, (claims.get(f) ?? 0) + 1);
-    if (img.kind !== 'file' || img.claimedFiles.size !== 1 || !img.claimedFiles.has(img.loc.file)) for (const f of img.claimedFiles) notLoose.add(f);
+    if (!OWN_IMAGE_KINDS.has(img.kind) || img.claimedFiles.size !== 1 || !img.claimedFiles.has(img.loc.file)) for (const f of img.claimedFiles) notLoose.add(f);
   }
   for (const [f, n] of claims) if (n > 1) notLoose.add(f);
   // read by a schedule, and everything grouped with such a file

@@ -153,6 +153,31 @@ describe('edits that make a loose file matter to another file', () => {
   });
 });
 
+describe('loose files', () => {
+  it('are the files only their own image reads: scripts, units, apt and network files, cloud-configs, Dockerfiles that copy in nothing, preseeds', async () => {
+    const { root } = await warmTree('loose judged', looseTree);
+    const out = await scanTree(root);
+    const reports = out.result.findings.map((f) => ({ loc: { file: f.location.path, start: 0, end: 0 }, related: f.related.map((r) => ({ loc: { file: r.path, start: 0, end: 0 }, message: '' })) }));
+    expect([...looseFiles(out.model, reports).keys()].sort()).toEqual([
+      // not apps/api/files/20auto-upgrades: its image's stock apt timer feeds a schedule
+      'apps/api/Dockerfile',
+      'images/bare/preseed.cfg',
+      'images/node/files/network/20-ens.network',
+      'images/node/files/rootfs/etc/apt/apt.conf.d/20auto-upgrades',
+      'images/node/files/rootfs/etc/systemd/networkd.conf.d/10-foreign.conf',
+      'regions/r1/scripts/setup.sh',
+      'regions/r2/etc/systemd/networkd.conf',
+      'regions/r2/network/10-eth.network',
+      'regions/r2/patch/patch.service',
+      'regions/r2/scripts/boot.yaml',
+      'regions/r2/scripts/harden.sh',
+      'regions/r2/scripts/tune.sh',
+      'regions/r2/scripts/user-data.yaml',
+      // not metrics.service nor 50-local.toml: grouped with a timer, with a Zincati window
+    ]);
+  });
+});
+
 describe('Terraform modules', () => {
   it('stand alone when they launch no image by name, instantiate or are instantiated by no module, read no other file and hold nothing read across modules', async () => {
     const { root } = await warmTree('modules judged', terraformTree);

@@ -2,10 +2,14 @@
  * Loose files (scripts, units, apt, network and agent files, cloud-configs that only their own
  * node image reads) next to files that other files read: a script a Packer template provisions, a
  * file a Dockerfile copies, user-data a Terraform module loads, units grouped with a timer that
- * feeds a schedule, agent files grouped with a Zincati window; and the fleet-wide facts loose
- * images quote (a CNI as a DaemonSet and as a Helm release).
+ * feeds a schedule, agent files grouped with a Zincati window; a Dockerfile that copies in no
+ * other file and a preseed, loose too; and the fleet-wide facts loose images quote (a CNI as a
+ * DaemonSet and as a Helm release).
  */
 export const looseTree: Record<string, string> = {
+  "apps/api/Dockerfile": "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y unattended-upgrades\nCOPY api /usr/local/bin/api\n",
+  "apps/api/files/20auto-upgrades": "APT::Periodic::Unattended-Upgrade \"1\";\n",
+  "images/bare/preseed.cfg": "d-i pkgsel/update-policy select unattended-upgrades\n",
   "docker/Dockerfile": "FROM ubuntu:22.04\nCOPY files/20auto-upgrades /etc/apt/apt.conf.d/20auto-upgrades\nRUN apt-get update && apt-get install -y kubelet\n",
   "docker/files/20auto-upgrades": "APT::Periodic::Unattended-Upgrade \"1\";\n",
   "faultline.yaml": "version: 1\nfleet:\n  regions:\n    r1: { provider: aws, region: us-east-1, paths: [\"regions/r1/**\"] }\n    r2: { provider: aws, region: eu-west-1, paths: [\"regions/r2/**\"] }\n    r3: { provider: gcp, region: us-central1, paths: [\"regions/r3/**\"] }\n",
