@@ -20,6 +20,7 @@ import type { Limits, Scanner } from './scanner-api.js';
 import type { FileEntry, ScanState, Unreadable } from './scan-state.js';
 import { groupContexts } from './facts/loose-contexts.js';
 import { holdsFleetWideFact, moduleSourceDir, normalizeDir } from './facts/terraform-modules.js';
+import { launchesAny, packerImageNames } from './facts/node-image.js';
 import type { SourceFile } from './source.js';
 import type { WalkedFile } from './walker.js';
 
@@ -602,6 +603,14 @@ export class ParseSession {
         return u.kind === 'k8s' ? toRead.has(p) : u.kind === 'loose' && u.contexts.some((g) => groups.has(g));
       });
       if (unread.some((x, i) => reads[i] && x.u.kind === 'module')) return 'retry';
+      // a module still unread that launches by name an image a Packer document read now names (a
+      // template renamed, added, or given a new variable value) is that image's consumer: it gives
+      // the image regions, and the image's findings list it
+      const launchers = unread.filter((x) => x.u.kind === 'module' && x.u.launches);
+      if (launchers.length) {
+        const names = packerImageNames(linked);
+        if (names.length && launchers.some((x) => launchesAny((x.u as Extract<Unreadable, { kind: 'module' }>).launches!, names))) return 'retry';
+      }
       for (let i = 0; i < unread.length; i++) {
         const x = unread[i];
         if (reads[i]) {

@@ -29,8 +29,9 @@ import type { SourceFile } from './source.js';
 import { textHash } from './cache.js';
 import { decode } from './read.js';
 import type { K8sLinks } from './facts/kubernetes-links.js';
+import type { Launch } from './facts/node-image.js';
 
-const STATE_VERSION = 4;
+const STATE_VERSION = 5;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
 export const RACY_WINDOW_MS = 2000;
 
@@ -58,21 +59,27 @@ export interface FileEntry {
  *   unit and agent contexts its documents are grouped in. Set by whole-tree scans only, and kept
  *   while the file is unchanged: a file changed since is read, and what it names is read;
  * - `module`: a file of a Terraform module that stands alone (engine/facts/loose-files.ts), with
- *   the module's directory: its files are read together, before the link phase. Set and kept as
+ *   the module's directory (its files are read together, before the link phase) and what its
+ *   resources launch by name (images the scan did not build when it was judged). Set and kept as
  *   loose files are.
  */
 export type Unreadable =
   | { kind: 'k8s'; links: K8sLinks; documents: number; embedded: number }
   | { kind: 'loose'; contexts: string[]; documents: number; embedded: number }
-  | { kind: 'module'; dir: string; documents: number; embedded: number };
+  | { kind: 'module'; dir: string; launches?: Launch[]; documents: number; embedded: number };
 
 const strings = (x: unknown): boolean => Array.isArray(x) && x.every((o) => typeof o === 'string');
+
+function looksLikeLaunch(x: unknown): x is Launch {
+  const l = x as Launch | undefined;
+  return !!l && typeof l === 'object' && (l.cloud === undefined || typeof l.cloud === 'string') && strings(l.refs);
+}
 
 function looksLikeUnreadable(x: unknown): x is Unreadable {
   const u = x as Unreadable | undefined;
   if (!u || typeof u !== 'object' || !Number.isInteger(u.documents) || !Number.isInteger(u.embedded)) return false;
   if (u.kind === 'loose') return strings(u.contexts);
-  if (u.kind === 'module') return typeof u.dir === 'string';
+  if (u.kind === 'module') return typeof u.dir === 'string' && (u.launches === undefined || (Array.isArray(u.launches) && u.launches.every(looksLikeLaunch)));
   return u.kind === 'k8s' && !!u.links && strings(u.links.offers) && strings(u.links.seeks) && typeof u.links.global === 'boolean';
 }
 
@@ -378,15 +385,16 @@ export class ScanState {
    * them) lose any mark: a changed-files scan reports internal errors wherever they are, so it
    * must read them.
    */
-  setLoose(loose: ReadonlyMap<string, { contexts: string[]; module?: string; documents: number; embedded: number }>, withDiagnostics: ReadonlySet<string>): void {
+  setLoose(loose: ReadonlyMap<string, { contexts: string[]; module?: string; launches?: Launch[]; documents: number; embedded: number }>, withDiagnostics: ReadonlySet<string>): void {
     for (const [rel, { entry }] of this.nextFiles) {
       if ((entry.unreadable && entry.unreadable.kind !== 'k8s') || withDiagnostics.has(rel)) entry.unreadable = undefined;
       if (withDiagnostics.has(rel)) continue;
       const l = loose.get(rel);
       if (!l || !entry.key || entry.unreadable || entry.diagnostics?.length) continue;
-      const { contexts, module, documents, embedded } = l;
+      const { contexts, module, launches, documents, embedded } = l;
       // a module file left without a mark is read, and its module with it (engine/parse-session.ts)
-      entry.unreadable = module !== undefined ? { kind: 'module', dir: module, documents, embedded } : { kind: 'loose', contexts, documents, embedded };
+      entry.unreadable =
+        module !== undefined ? { kind: 'module', dir: module, ...(launches ? { launches } : {}), documents, embedded } : { kind: 'loose', contexts, documents, embedded };
     }
   }
 

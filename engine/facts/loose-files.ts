@@ -7,8 +7,9 @@
  * (engine/parse-session.ts decides; engine/scan-state.ts keeps the verdict).
  *
  * The files of a Terraform module directory are loose together when the module stands alone: it
- * launches no image by name, instantiates no module and no module instantiates it, reads no other
- * file, holds no resource a fact reads across modules (`FLEET_WIDE_TF_TYPES`), and only its own
+ * launches no image of the scan (it may name images the scan does not build: their names are kept
+ * with the verdict), instantiates no module and no module instantiates it, reads no other file,
+ * holds no resource a fact reads across modules (`FLEET_WIDE_TF_TYPES`), and only its own
  * user-data layers (`aws_launch_template.user_data` with no image of the scan under it) claim it.
  *
  * The verdict is taken from a whole-tree scan's model and kept only while the file is unchanged:
@@ -23,7 +24,7 @@ import type { ScanModel } from '../scan-model.js';
 import type { Loc } from '../source.js';
 import { TF_VERSION_ATTRS } from './kubernetes.js';
 import { groupContexts } from './loose-contexts.js';
-import { IMAGE_BUILDER_TF_TYPES, IMAGE_REF_ATTRS, nodeImages } from './node-image.js';
+import { IMAGE_BUILDER_TF_TYPES, launchesOf, nodeImages, type Launch } from './node-image.js';
 import { allSchedules, TERRAFORM_SCHEDULE_TYPES } from './schedules.js';
 import { CNI_TF_TYPES, moduleSourceDir, normalizeDir } from './terraform-modules.js';
 
@@ -46,13 +47,17 @@ const OWN_IMAGE_KINDS: ReadonlySet<string> = new Set(['file', 'dockerfile']);
  */
 const FLEET_WIDE_TF_TYPES: ReadonlySet<string> = new Set([...TERRAFORM_SCHEDULE_TYPES, ...Object.keys(TF_VERSION_ATTRS), ...CNI_TF_TYPES, ...IMAGE_BUILDER_TF_TYPES]);
 
-const IMAGE_REFS: ReadonlySet<string> = new Set(IMAGE_REF_ATTRS);
-
 export interface LooseFile {
   /** Unit and agent groups its documents are read in (`groupContexts`). */
   contexts: string[];
   /** For a file of a loose Terraform module: the module's directory (read whole or not at all). */
   module?: string;
+  /**
+   * For a file of a loose Terraform module: what its resources launch by name (matching no image
+   * of the scan when judged; a changed-files run reads the module when a Packer document read
+   * comes to name one, see engine/parse-session.ts).
+   */
+  launches?: Launch[];
   documents: number;
   embedded: number;
 }
@@ -65,14 +70,9 @@ function isModuleFile(doc: Document): doc is DocumentOf<'terraform'> {
   return doc.format === 'terraform' && !doc.origin && MODULE_FILE.test(doc.file);
 }
 
-/** Whether a body names an image (at any depth) or holds a resource a fact reads across modules. */
-function readAcrossModules(body: HclBody, top: boolean): boolean {
-  if (body.attributes.some((a) => IMAGE_REFS.has(a.name))) return true;
-  for (const b of body.blocks) {
-    if (top && (b.type === 'module' || ((b.type === 'resource' || b.type === 'data') && FLEET_WIDE_TF_TYPES.has(b.labels[0] ?? '')))) return true;
-    if (readAcrossModules(b.body, false)) return true;
-  }
-  return false;
+/** Whether a module file instantiates a module or holds a resource a fact reads across modules. */
+function readAcrossModules(body: HclBody): boolean {
+  return body.blocks.some((b) => b.type === 'module' || ((b.type === 'resource' || b.type === 'data') && FLEET_WIDE_TF_TYPES.has(b.labels[0] ?? '')));
 }
 
 /** The loose files of a whole-tree scan, by path; `reports` are every rule report of the scan. */
@@ -80,8 +80,9 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
   const docsOf = new Map<string, Document[]>();
   const notLoose = new Set<string>();
   // Terraform modules: a directory's `.tf` files, loose together or not at all. A loose module
-  // launches no image by name, instantiates no module and is instantiated by none, reads no other
-  // file, holds nothing a fact reads across modules, and only its own user-data layers claim it.
+  // launches no image of the scan (a launcher is an image's consumer, below), instantiates no module
+  // and is instantiated by none, reads no other file, holds nothing a fact reads across modules, and
+  // only its own user-data layers claim it.
   const moduleOf = new Map<string, string>();
   const notLooseModules = new Set<string>();
   let unknownModuleSource = false;
@@ -94,7 +95,7 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
       if (target === undefined) unknownModuleSource = true;
       else if (target !== null) notLooseModules.add(target);
     }
-    if (isModuleFile(d) && ((d.model.references ?? []).length || readAcrossModules(d.model.body, true))) notLooseModules.add(moduleOf.get(d.file)!);
+    if (isModuleFile(d) && ((d.model.references ?? []).length || readAcrossModules(d.model.body))) notLooseModules.add(moduleOf.get(d.file)!);
   }
   for (const d of scan.documents) {
     const root = scan.root(d);
@@ -158,7 +159,8 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
     if (module !== undefined) {
       if (unknownModuleSource || notLooseModules.has(module)) continue;
       const embedded = docs.filter((d) => d.origin).length;
-      out.set(f, { contexts: [], module, documents: docs.length - embedded, embedded });
+      const launches = docs.flatMap((d) => (d.origin || d.format !== 'terraform' ? [] : launchesOf(scan, d)));
+      out.set(f, { contexts: [], module, documents: docs.length - embedded, embedded, ...(launches.length ? { launches } : {}) });
       continue;
     }
     if (notLoose.has(f)) continue;

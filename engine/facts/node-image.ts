@@ -1094,6 +1094,51 @@ function imageRefsOf(scan: ScanModel, doc: DocumentOf<'terraform'>, block: HclBl
   return out;
 }
 
+/** What one Terraform resource launches by name: the cloud it runs in and its image references. */
+export interface Launch {
+  cloud?: string;
+  refs: string[];
+}
+
+/** The image references of a root Terraform document's resources (what `nodeImages` matches against image names). */
+export function launchesOf(scan: ScanModel, doc: DocumentOf<'terraform'>): Launch[] {
+  const out: Launch[] = [];
+  for (const block of doc.model.body.blocks) {
+    if (block.type !== 'resource') continue;
+    const refs = imageRefsOf(scan, doc, block).map((r) => r.ref);
+    if (refs.length) out.push({ cloud: resourceCloud(block.labels[0] ?? ''), refs });
+  }
+  return out;
+}
+
+/**
+ * The names Packer documents give their images, each with the clouds that can boot it (undefined:
+ * any) — every name `packerImages` can give an image of these documents, and more (a source no build
+ * uses): enough to tell whether a launch could match one.
+ */
+export function packerImageNames(docs: Iterable<Document>): { name: string; clouds?: ReadonlySet<string> }[] {
+  const out: { name: string; clouds?: ReadonlySet<string> }[] = [];
+  for (const doc of docs) {
+    if (doc.format !== 'packer') continue;
+    for (const b of doc.model.body.blocks) {
+      if (b.type === 'source') {
+        const c = builderCloud(b.labels[0] ?? '');
+        const clouds = c ? new Set([c]) : undefined;
+        for (const n of IMAGE_NAME_ATTRS) if (n !== 'name') { const v = attrStr(b, n); if (v) out.push({ name: v, clouds }); }
+      } else if (b.type === 'build') {
+        const v = attrStr(b, 'name');
+        if (v) out.push({ name: v });
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a launch names one of `images` that its cloud can boot (as `nodeImages` would match it). */
+export function launchesAny(launches: readonly Launch[], images: readonly { name: string; clouds?: ReadonlySet<string> }[]): boolean {
+  return launches.some((l) => images.some((img) => bootsOn(img, l.cloud) && l.refs.some((r) => imageNameMatches(r, img.name))));
+}
+
 function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, images: Proto[]): Proto[] {
   const layers: Proto[] = [];
   const byName = new ImageNameIndex(images);

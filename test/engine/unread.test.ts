@@ -189,6 +189,8 @@ describe('Terraform modules', () => {
       'regions/r1/pool-a': ['regions/r1/pool-a/main.tf'],
       'regions/r2/pool-b': ['regions/r2/pool-b/main.tf', 'regions/r2/pool-b/terraform.tfvars', 'regions/r2/pool-b/variables.tf'],
       'regions/r3/gce': ['regions/r3/gce/main.tf'],
+      'regions/r3/golden': ['regions/r3/golden/main.tf'],
+      'regions/r3/gnode': ['regions/r3/gnode/main.tf'],
       'regions/r3/json': ['regions/r3/json/main.tf.json'],
       'regions/r1/plain': ['regions/r1/plain/main.tf'],
       'modules/spare': ['modules/spare/main.tf'],
@@ -200,6 +202,9 @@ describe('Terraform modules', () => {
   const edited = (file: string, edit: (text: string) => string) => (t: Tree) => ({ ...t, [file]: edit(t[file]) });
   const focal = edited('images/node/node.pkr.hcl', (t) => t.replace('jammy-22.04', 'focal-20.04'));
   const noSleep = edited('k8s/web.yaml', (t) => t.replace(/ *lifecycle:\n.*\n/, ''));
+  /** A template that enables unattended-upgrades on an Ubuntu image of one builder. */
+  const GOLDEN = (builder: string, name: string) =>
+    `source "${builder}" "golden" {\n  ${name}\n  source_image_family = "ubuntu-2204-lts"\n}\nbuild {\n  sources = ["source.${builder}.golden"]\n  provisioner "shell" {\n    inline = ["apt-get install -y unattended-upgrades", "systemctl enable unattended-upgrades"]\n  }\n}\n`;
   it.each([
     // a module block read instantiates a loose module, which then takes its region from it: read
     // before linking (no finding on the caller quotes its module's documents today: it is read all the same)
@@ -207,7 +212,7 @@ describe('Terraform modules', () => {
     // a file added to a loose module's directory: the module is read whole
     ['a loose module gains a file', 'regions/r2/pool-b/window.tf', added('regions/r2/pool-b/window.tf', 'resource "aws_ssm_maintenance_window" "patch" {\n  name     = "patch"\n  schedule = "cron(0 3 ? * SUN *)"\n  duration = 3\n  cutoff   = 1\n}\n'), {}],
     // a loose module starts to launch the image: the image's findings now list it (it is the file reported)
-    ['a loose module starts to launch the image', 'regions/r1/pool-a/main.tf', edited('regions/r1/pool-a/main.tf', (t) => t.replace('name_prefix = "pool_a-"', 'name_prefix = "pool_a-"\n  image_id    = "node-2024"')), {}],
+    ['a loose module starts to launch the image', 'regions/r1/pool-a/main.tf', edited('regions/r1/pool-a/main.tf', (t) => t.replace('resource "aws_launch_template" "pool_a" {\n  name_prefix = "pool_a-"', 'data "aws_ami" "node" {\n  filter {\n    name   = "name"\n    values = ["node-*"]\n  }\n}\n\nresource "aws_launch_template" "pool_a" {\n  name_prefix = "pool_a-"\n  image_id    = data.aws_ami.node.id')), {}],
     // fleet-wide facts that no finding quoted when the modules were judged: an image starts to manage
     // foreign routes (its finding quotes the CNI's Helm release), a workload starts to use an action
     // the cluster version does not have (its finding quotes the version)
@@ -215,7 +220,13 @@ describe('Terraform modules', () => {
     ['a workload comes to need the cluster version', 'k8s/web.yaml', (t: Tree) => t, { before: noSleep }],
     // a template starts to upload a loose module's directory: known only after linking, so the scan is tried again
     ['a template uploads a loose module', 'images/node/node.pkr.hcl', edited('images/node/node.pkr.hcl', (t) => t.replace('  provisioner "shell" {', '  provisioner "file" {\n    source      = "../../regions/r3/gce/"\n    destination = "/etc/gce/"\n  }\n  provisioner "shell" {')), { retried: true }],
-  ] as const)('%s: the run reads it, and reports what an uncached run does', async (name, reported, edit, o: { retried?: boolean; before?: (t: Tree) => Tree; reads?: string }) => {
+    // a template comes to build the image a loose module launches by name: the module is the image's
+    // consumer (its region, its finding's related locations), known only after linking
+    ['a template comes to build an image a loose module launches', 'images/node/node.pkr.hcl', edited('images/node/node.pkr.hcl', (t) => t.replace('build {\n  sources = ["source.amazon-ebs.node"]', 'source "googlecompute" "golden" {\n  image_family = "golden"\n  source_image_family = "ubuntu-2204-lts"\n}\nbuild {\n  sources = ["source.amazon-ebs.node", "source.googlecompute.golden"]')), { retried: true }],
+    ['a new template builds an image a loose module launches', 'images/golden/golden.pkr.hcl', added('images/golden/golden.pkr.hcl', GOLDEN('googlecompute', 'image_family = "golden"')), { retried: true }],
+    // the same name for another cloud: the module stays unread
+    ['a new template builds an image of that name for another cloud', 'images/golden/golden.pkr.hcl', added('images/golden/golden.pkr.hcl', GOLDEN('amazon-ebs', 'ami_name = "golden-1"')), { leaves: 'regions/r3/golden/main.tf' }],
+  ] as const)('%s: the run reads it, and reports what an uncached run does', async (name, reported, edit, o: { retried?: boolean; before?: (t: Tree) => Tree; reads?: string; leaves?: string }) => {
     const base = o.before?.(terraformTree) ?? terraformTree;
     const { root, cacheDir } = await warmTree(`module edit ${name}`, base);
     const before = await scanTree(root, { changed: [reported] });
@@ -226,6 +237,7 @@ describe('Terraform modules', () => {
     expect(warm.state!.unread).toBeGreaterThan(0);
     expect(warm.state!.retried ?? false).toBe(o.retried ?? false);
     // the edit changed what is reported on the edited file, or the module named was read
+    if (o.leaves) expect(warm.model.documents.some((d) => d.file === o.leaves)).toBe(false);
     if (o.reads) expect(warm.model.documents.some((d) => d.file === o.reads)).toBe(true);
     else if (!o.retried) expect(cold.result.findings).not.toEqual(before.result.findings);
   });

@@ -1,6 +1,7 @@
 /**
  * Terraform modules that stand alone (a launch template with user-data and its autoscaling group,
- * in one file or several, HCL or JSON, with variable files, with a provider or without) next to modules that other files
+ * in one file or several, HCL or JSON, with variable files, with a provider or without; instance
+ * templates that launch images the scan does not build) next to modules that other files
  * depend on or that depend on other files: one that launches a Packer image by name, one another
  * module instantiates (and its region comes from there), maintenance windows compared across
  * regions, user-data loaded with file(), a timer written by user-data, a CNI's Helm release (and its
@@ -18,6 +19,9 @@ const pool = (region: string, name: string, body: string) =>
 
 const window = (region: string, cron: string) =>
   `provider "aws" {\n  region = "${region}"\n}\n\nresource "aws_ssm_maintenance_window" "patch" {\n  name     = "patch"\n  schedule = "${cron}"\n  duration = 3\n  cutoff   = 1\n}\n`;
+
+const gce = (name: string, family: string) =>
+  `provider "google" {\n  project = "fleet"\n  region  = "us-central1"\n}\n\nresource "google_compute_instance_template" "${name}" {\n  name_prefix = "${name}-"\n  disk {\n    source_image = "projects/fleet/global/images/family/${family}"\n  }\n  metadata = {\n    user-data = <<-EOT\n      #cloud-config\n      package_upgrade: true\n    EOT\n  }\n}\n`;
 
 export const terraformTree: Record<string, string> = {
   'faultline.yaml':
@@ -42,11 +46,16 @@ export const terraformTree: Record<string, string> = {
     2,
   ),
   'regions/r1/plain/main.tf': 'resource "aws_s3_bucket" "logs" {\n  bucket = "fleet-logs"\n}\n',
+  // launch images the scan does not build: a family no template names, and family `node`, which
+  // the AMI `node-…` is not (an AMI does not boot on Compute Engine)
+  'regions/r3/golden/main.tf': gce('golden', 'golden'),
+  'regions/r3/gnode/main.tf': gce('gnode', 'node'),
   // -- modules others depend on, or that depend on others
   // launches the Packer image by name: the image's findings list its consumers and regions
   'regions/r1/nodes/main.tf':
     'provider "aws" {\n  region = "us-east-1"\n}\n\ndata "aws_ami" "node" {\n  most_recent = true\n  filter {\n    name   = "name"\n    values = ["node-*"]\n  }\n}\n\nresource "aws_launch_template" "nodes" {\n  image_id = data.aws_ami.node.id\n}\n\nresource "aws_autoscaling_group" "nodes" {\n  min_size = 3\n  max_size = 50\n  launch_template {\n    id = aws_launch_template.nodes.id\n  }\n}\n',
-  'regions/r2/nodes/main.tf': 'provider "aws" {\n  region = "eu-west-1"\n}\n\nresource "aws_instance" "node" {\n  ami = "node-2024"\n}\n',
+  'regions/r2/nodes/main.tf':
+    'provider "aws" {\n  region = "eu-west-1"\n}\n\ndata "aws_ami" "node" {\n  most_recent = true\n  filter {\n    name   = "name"\n    values = ["node-*"]\n  }\n}\n\nresource "aws_instance" "node" {\n  ami = data.aws_ami.node.id\n}\n',
   'modules/spare/main.tf': `resource "aws_launch_template" "spare" {\n  name_prefix = "spare-"\n${userData('package_upgrade: true\npackages: [unattended-upgrades]')}}\n`,
   // instantiated by another module, which gives it its region
   'modules/pool/main.tf': `resource "aws_launch_template" "shared" {\n  name_prefix = "shared-"\n${userData('package_upgrade: true')}}\n`,
