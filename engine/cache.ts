@@ -120,7 +120,7 @@ export function textHash(text: string): string {
  * the join keys of files of Kubernetes documents, the groups a loose file is read in, and what a
  * Terraform module block instantiates.
  */
-export const STORED_FACTS = ['kubernetes', 'kubernetes-links', 'loose-contexts', 'terraform-modules'];
+export const STORED_FACTS = ['kubernetes', 'kubernetes-links', 'loose-contexts', 'terraform-modules', 'image-names'];
 
 let codeHashMemo: string | undefined;
 /**

@@ -20,7 +20,7 @@ import type { Limits, Scanner } from './scanner-api.js';
 import type { FileEntry, ScanState, Unreadable } from './scan-state.js';
 import { groupContexts } from './facts/loose-contexts.js';
 import { holdsFleetWideFact, moduleSourceDir, normalizeDir } from './facts/terraform-modules.js';
-import { launchesAny, packerImageNames } from './facts/node-image.js';
+import { launchesAny, packerImageNames } from './facts/image-names.js';
 import type { SourceFile } from './source.js';
 import type { WalkedFile } from './walker.js';
 

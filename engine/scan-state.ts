@@ -29,7 +29,7 @@ import type { SourceFile } from './source.js';
 import { textHash } from './cache.js';
 import { decode } from './read.js';
 import type { K8sLinks } from './facts/kubernetes-links.js';
-import type { Launch } from './facts/node-image.js';
+import type { Launch } from './facts/image-names.js';
 
 const STATE_VERSION = 5;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
