@@ -22,7 +22,7 @@ import type { ActiveRule } from './rule-config.js';
 import type { Report, RuleMeta, Severity } from './rule-api.js';
 import { DEFAULT_LIMITS, type Limits, type Scanner } from './scanner-api.js';
 import { ScanModel } from './scan-model.js';
-import { ScanState, type StateStats } from './scan-state.js';
+import { ScanState, type StateStats, type StoredSchedule } from './scan-state.js';
 import { lineText, positionAt, rangeOf, type Loc, type SourceFile } from './source.js';
 import {
   ANNOTATION_PREFIX,
@@ -171,6 +171,7 @@ async function scan(opts: EngineOptions, modulesUnread: boolean): Promise<Engine
   // changed-files mode: of the files left unread (see parse-session.ts), those a reported finding
   // can depend on are read now; the rest only count
   const unread = { files: 0, documents: 0, embedded: 0 };
+  let storedSchedules: StoredSchedule[] = [];
   if (parsed.unread) {
     const r = await parsed.unread.resolve(documents);
     if (r === 'retry') {
@@ -179,6 +180,7 @@ async function scan(opts: EngineOptions, modulesUnread: boolean): Promise<Engine
       return 'retry';
     }
     documents = r.documents;
+    storedSchedules = r.schedules;
     diagnostics.push(...r.diagnostics);
     Object.assign(unread, { files: r.files, documents: r.documentsLeft, embedded: r.embeddedLeft });
     state!.stats.unread = r.files;
@@ -199,6 +201,7 @@ async function scan(opts: EngineOptions, modulesUnread: boolean): Promise<Engine
   cache?.close();
   phase('link');
   const model = new ScanModel(documents, files, opts.config.fleet);
+  model.storedSchedules = storedSchedules;
 
   // -- rules
   const raw: { meta: RuleMeta; report: Report }[] = [];
@@ -362,7 +365,7 @@ async function scan(opts: EngineOptions, modulesUnread: boolean): Promise<Engine
         location,
         resource: report.resource,
         related,
-        embedding: chainOf(document),
+        embedding: document ? chainOf(document) : report.embedding?.length ? [...report.embedding] : undefined,
       },
       key: report.key,
       textLoc: report.loc,

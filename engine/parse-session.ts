@@ -17,7 +17,7 @@ import { detectScanner, makeLinkContext, type EmbedMemo, type MemoisedEmbed, typ
 import { factsComplete, parseRecorded, startScanners, storedFactsOf, type ParseTask, type ParseTaskResult } from './parse-task.js';
 import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
-import type { FileEntry, ScanState, Unreadable } from './scan-state.js';
+import type { FileEntry, ScanState, StoredSchedule, Unreadable } from './scan-state.js';
 import { groupContexts } from './facts/loose-contexts.js';
 import { holdsFleetWideFact, moduleSourceDir, normalizeDir } from './facts/terraform-modules.js';
 import { launchesAny, packerImageNames } from './facts/image-names.js';
@@ -112,6 +112,8 @@ export interface ResolvedFiles {
   files: number;
   documentsLeft: number;
   embeddedLeft: number;
+  /** The stored schedules of the files still unread (see `StoredSchedule`), in walk order. */
+  schedules: StoredSchedule[];
 }
 
 /** What a later changed-files scan needs to leave this file unread, if it is a file of Kubernetes documents only, read without diagnostics. */
@@ -596,7 +598,7 @@ export class ParseSession {
       for (const { wf, u } of unread) if (u.kind === 'k8s') nodes.push({ path: wf.path, links: u.links });
       for (const [p, facts] of k8s) nodes.push({ path: p, links: linksOf(facts) });
       const toRead = everything || helmValuesReported ? 'all' : filesToRead(nodes, (p) => reported.has(p));
-      const out: ResolvedFiles = { documents: [], diagnostics: [], files: 0, documentsLeft: 0, embeddedLeft: 0 };
+      const out: ResolvedFiles = { documents: [], diagnostics: [], files: 0, documentsLeft: 0, embeddedLeft: 0, schedules: [] };
       const reads = unread.map(({ wf, u }) => {
         const p = wf.path;
         if (toRead === 'all' || inDocuments.has(p) || atOrUnder(named, p)) return true;
@@ -620,6 +622,7 @@ export class ParseSession {
         out.files++;
         out.documentsLeft += x.u.documents;
         out.embeddedLeft += x.u.embedded;
+        if (x.u.kind !== 'k8s' && x.u.schedules) out.schedules.push(...x.u.schedules);
       }
       for (const slot of slots) out.documents.push(...slot.documents);
       for (let i = parsedCount; i < linked.length; i++) out.documents.push(linked[i]);

@@ -107,6 +107,11 @@ export interface Report {
   document?: Document;
   /** The same by id, for rules that work on facts rather than documents (`document` wins). */
   documentId?: string;
+  /**
+   * Without a document: the origin labels of the embedded document the location is in, outermost
+   * first (a fact stored for a file a changed-files scan left unread).
+   */
+  embedding?: string[];
   /** Severity override for this report (e.g. info when a mitigating factor applies). */
   severity?: Severity;
 }

@@ -6,9 +6,15 @@
 import type { Document, DocumentOf, Format } from './model.js';
 import type { SourceFile } from './source.js';
 import type { FleetConfig } from './config.js';
+import type { StoredSchedule } from './scan-state.js';
 
 export class ScanModel {
   readonly documents: readonly Document[];
+  /**
+   * Changed-files scans: the schedules of the files left unread, as the whole-tree scan that judged
+   * them computed them (engine/facts/loose-files.ts). FL201 compares them with the scan's own.
+   */
+  storedSchedules: readonly StoredSchedule[] = [];
   private readonly byId = new Map<string, Document>();
   private readonly byFormatIdx = new Map<Format, Document[]>();
   /** Children by parent object: ids are long strings, and a parent's id and its children's `parentId` are often different string objects (decoded separately), which a string-keyed lookup compares character by character. */

@@ -30,8 +30,11 @@ import { textHash } from './cache.js';
 import { decode } from './read.js';
 import type { K8sLinks } from './facts/kubernetes-links.js';
 import type { Launch } from './facts/image-names.js';
+import type { Loc } from './source.js';
+import type { RelatedLocation } from './rule-api.js';
+import type { ScheduleWindow } from './result.js';
 
-const STATE_VERSION = 5;
+const STATE_VERSION = 6;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
 export const RACY_WINDOW_MS = 2000;
 
@@ -62,11 +65,13 @@ export interface FileEntry {
  *   the module's directory (its files are read together, before the link phase) and what its
  *   resources launch by name (images the scan did not build when it was judged). Set and kept as
  *   loose files are.
+ * Loose files and module files keep the schedules that read only them (`StoredSchedule`): a scan
+ * that leaves them unread gives those to FL201.
  */
 export type Unreadable =
   | { kind: 'k8s'; links: K8sLinks; documents: number; embedded: number }
-  | { kind: 'loose'; contexts: string[]; documents: number; embedded: number }
-  | { kind: 'module'; dir: string; launches?: Launch[]; documents: number; embedded: number };
+  | { kind: 'loose'; contexts: string[]; schedules?: StoredSchedule[]; documents: number; embedded: number }
+  | { kind: 'module'; dir: string; launches?: Launch[]; schedules?: StoredSchedule[]; documents: number; embedded: number };
 
 const strings = (x: unknown): boolean => Array.isArray(x) && x.every((o) => typeof o === 'string');
 
@@ -75,12 +80,66 @@ function looksLikeLaunch(x: unknown): x is Launch {
   return !!l && typeof l === 'object' && (l.cloud === undefined || typeof l.cloud === 'string') && strings(l.refs);
 }
 
+const isLoc = (x: unknown): boolean => {
+  const l = x as Loc | undefined;
+  return !!l && typeof l === 'object' && typeof l.file === 'string' && Number.isInteger(l.start) && Number.isInteger(l.end);
+};
+
+/** A stored schedule as FL201 reads it (a foreign or damaged state is ignored, never trusted). */
+function looksLikeSchedule(x: unknown): x is StoredSchedule {
+  const f = x as StoredSchedule | undefined;
+  return (
+    !!f &&
+    typeof f === 'object' &&
+    ['install', 'reboot', 'maintenance', 'job'].includes(f.kind) &&
+    strings([f.label, f.resource, f.expression, f.region]) &&
+    (f.timezone === undefined || typeof f.timezone === 'string') &&
+    Array.isArray(f.intervals) &&
+    f.intervals.every((i) => Array.isArray(i) && i.length === 2 && i.every((n) => typeof n === 'number')) &&
+    isLoc(f.loc) &&
+    (f.resourceLoc === undefined || isLoc(f.resourceLoc)) &&
+    (f.attribution === undefined || (typeof f.attribution.how === 'string' && (f.attribution.loc === undefined || isLoc(f.attribution.loc)))) &&
+    Array.isArray(f.related) &&
+    f.related.every((r) => isLoc(r?.loc) && typeof r.message === 'string') &&
+    Number.isInteger(f.line) &&
+    (f.embedding === undefined || strings(f.embedding))
+  );
+}
+
+const schedulesOk = (x: unknown): boolean => x === undefined || (Array.isArray(x) && x.every(looksLikeSchedule));
+
 function looksLikeUnreadable(x: unknown): x is Unreadable {
   const u = x as Unreadable | undefined;
   if (!u || typeof u !== 'object' || !Number.isInteger(u.documents) || !Number.isInteger(u.embedded)) return false;
-  if (u.kind === 'loose') return strings(u.contexts);
-  if (u.kind === 'module') return typeof u.dir === 'string' && (u.launches === undefined || (Array.isArray(u.launches) && u.launches.every(looksLikeLaunch)));
+  if (u.kind === 'loose') return strings(u.contexts) && schedulesOk(u.schedules);
+  if (u.kind === 'module')
+    return typeof u.dir === 'string' && (u.launches === undefined || (Array.isArray(u.launches) && u.launches.every(looksLikeLaunch))) && schedulesOk(u.schedules);
   return u.kind === 'k8s' && !!u.links && strings(u.links.offers) && strings(u.links.seeks) && typeof u.links.global === 'boolean';
+}
+
+/**
+ * A schedule of a loose file (or a module's), as the whole-tree scan that judged the file computed
+ * it (engine/facts/schedules.ts `storeSchedule`): what FL201 compares across regions, lists and
+ * publishes when a changed-files scan leaves the file unread. Plain data.
+ */
+export interface StoredSchedule {
+  kind: ScheduleWindow['kind'];
+  label: string;
+  resource: string;
+  expression: string;
+  region: string;
+  timezone?: string;
+  /** UTC week intervals, in minutes. */
+  intervals: [number, number][];
+  loc: Loc;
+  resourceLoc?: Loc;
+  attribution?: { how: string; loc?: Loc };
+  /** The first related locations (FL201 lists two per schedule). */
+  related: RelatedLocation[];
+  /** The 1-based line of `loc`, for the published window. */
+  line: number;
+  /** Origin labels of the document `loc` is in, outermost first, when it is embedded. */
+  embedding?: string[];
 }
 
 /** A stamp: size, mtime, ctime, inode and device, as `Stats` gives them. */
@@ -385,16 +444,22 @@ export class ScanState {
    * them) lose any mark: a changed-files scan reports internal errors wherever they are, so it
    * must read them.
    */
-  setLoose(loose: ReadonlyMap<string, { contexts: string[]; module?: string; launches?: Launch[]; documents: number; embedded: number }>, withDiagnostics: ReadonlySet<string>): void {
+  setLoose(
+    loose: ReadonlyMap<string, { contexts: string[]; module?: string; launches?: Launch[]; schedules?: StoredSchedule[]; documents: number; embedded: number }>,
+    withDiagnostics: ReadonlySet<string>,
+  ): void {
     for (const [rel, { entry }] of this.nextFiles) {
       if ((entry.unreadable && entry.unreadable.kind !== 'k8s') || withDiagnostics.has(rel)) entry.unreadable = undefined;
       if (withDiagnostics.has(rel)) continue;
       const l = loose.get(rel);
       if (!l || !entry.key || entry.unreadable || entry.diagnostics?.length) continue;
-      const { contexts, module, launches, documents, embedded } = l;
+      const { contexts, module, launches, schedules, documents, embedded } = l;
+      const kept = schedules ? { schedules } : {};
       // a module file left without a mark is read, and its module with it (engine/parse-session.ts)
       entry.unreadable =
-        module !== undefined ? { kind: 'module', dir: module, ...(launches ? { launches } : {}), documents, embedded } : { kind: 'loose', contexts, documents, embedded };
+        module !== undefined
+          ? { kind: 'module', dir: module, ...(launches ? { launches } : {}), ...kept, documents, embedded }
+          : { kind: 'loose', contexts, ...kept, documents, embedded };
     }
   }
 

@@ -1,10 +1,13 @@
 /**
  * Loose files: files that only their own node image reads (a script, unit, apt or network file,
  * cloud-config that no template, Dockerfile or Terraform layer provisions; a Dockerfile that copies
- * in no other file; a preseed), whose findings no other
- * file's findings quote, and that feed no schedule. A finding on another file cannot depend on
- * one, so a changed-files scan may leave it unread while nothing it is read with has changed
- * (engine/parse-session.ts decides; engine/scan-state.ts keeps the verdict).
+ * in no other file; a preseed), whose findings no other file's findings quote, and whose schedules
+ * read no other file. A finding on another file can depend on one only through its schedules,
+ * which FL201 compares across the fleet: those are kept with the verdict (`StoredSchedule`), so a
+ * changed-files scan may leave the file unread while nothing it is read with has changed
+ * (engine/parse-session.ts decides; engine/scan-state.ts keeps the verdict and the schedules).
+ * A unit or agent file with a schedule is not loose (it is read in a group), nor is any file a
+ * schedule reads together with another.
  *
  * The files of a Terraform module directory are loose together when the module stands alone: it
  * launches no image of the scan (it may name images the scan does not build: their names are kept
@@ -25,7 +28,7 @@ import type { Loc } from '../source.js';
 import { TF_VERSION_ATTRS } from './kubernetes.js';
 import { groupContexts } from './loose-contexts.js';
 import { IMAGE_BUILDER_TF_TYPES, launchesOf, nodeImages, type Launch } from './node-image.js';
-import { allSchedules, TERRAFORM_SCHEDULE_TYPES } from './schedules.js';
+import { allSchedules, storeSchedule, TERRAFORM_SCHEDULE_TYPES, type StoredSchedule } from './schedules.js';
 import { CNI_TF_TYPES, moduleSourceDir, normalizeDir } from './terraform-modules.js';
 
 /**
@@ -58,6 +61,8 @@ export interface LooseFile {
    * comes to name one, see engine/parse-session.ts).
    */
   launches?: Launch[];
+  /** The schedules whose every location is in this file (or its module), as FL201 reads them. */
+  schedules?: StoredSchedule[];
   documents: number;
   embedded: number;
 }
@@ -125,15 +130,33 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
     if (!OWN_IMAGE_KINDS.has(img.kind) || img.claimedFiles.size !== 1 || !img.claimedFiles.has(img.loc.file)) for (const f of img.claimedFiles) notLoose.add(f);
   }
   for (const [f, n] of claims) if (n > 1) notLoose.add(f);
-  // read by a schedule, and everything grouped with such a file
+  // Schedules: one that reads only its own file (or its own module's files) is stored with that
+  // file's verdict, for FL201 to compare with the rest when the file is left unread; one that reads
+  // several, or a unit or agent file (read in groups), makes each file it reads not loose, and
+  // everything grouped with such a file.
   const scheduled = new Set<string>();
-  const add = (l: Loc | undefined) => l && scheduled.add(l.file);
+  const stored = new Map<string, StoredSchedule[]>();
+  const ownUnit = (files: ReadonlySet<string>): boolean => {
+    const [first] = files;
+    const m = moduleOf.get(first);
+    if (m !== undefined) return [...files].every((f) => moduleOf.get(f) === m);
+    if (files.size !== 1) return false;
+    const root = docsOf.get(first)?.find((d) => !d.origin);
+    return !!root && LOOSE_FORMATS.has(root.format) && !groupContexts(root).length;
+  };
   for (const s of allSchedules(scan)) {
+    const files = new Set<string>();
+    const add = (l: Loc | undefined) => l && files.add(l.file);
     add(s.loc);
     add(s.resourceLoc);
-    if (s.document) for (const d of scan.ancestry(s.document)) scheduled.add(d.file);
+    if (s.document) for (const d of scan.ancestry(s.document)) files.add(d.file);
     for (const r of s.related) add(r.loc);
     add(s.attribution?.loc);
+    if (ownUnit(files)) {
+      const l = stored.get(s.loc.file);
+      if (l) l.push(storeSchedule(s, scan));
+      else stored.set(s.loc.file, [storeSchedule(s, scan)]);
+    } else for (const f of files) scheduled.add(f);
   }
   const scheduledGroups = new Set<string>();
   for (const f of scheduled) {
@@ -153,6 +176,10 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
     if (m !== undefined) notLooseModules.add(m);
   }
 
+  const schedulesOf = (f: string): { schedules?: StoredSchedule[] } => {
+    const l = stored.get(f);
+    return l ? { schedules: l } : {};
+  };
   const out = new Map<string, LooseFile>();
   for (const [f, docs] of docsOf) {
     const module = moduleOf.get(f);
@@ -160,14 +187,14 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
       if (unknownModuleSource || notLooseModules.has(module)) continue;
       const embedded = docs.filter((d) => d.origin).length;
       const launches = docs.flatMap((d) => (d.origin || d.format !== 'terraform' ? [] : launchesOf(scan, d)));
-      out.set(f, { contexts: [], module, documents: docs.length - embedded, embedded, ...(launches.length ? { launches } : {}) });
+      out.set(f, { contexts: [], module, documents: docs.length - embedded, embedded, ...(launches.length ? { launches } : {}), ...schedulesOf(f) });
       continue;
     }
     if (notLoose.has(f)) continue;
     const contexts = [...new Set(docs.flatMap(groupContexts))];
     if (contexts.some((g) => scheduledGroups.has(g))) continue;
     const embedded = docs.filter((d) => d.origin).length;
-    out.set(f, { contexts, documents: docs.length - embedded, embedded });
+    out.set(f, { contexts, documents: docs.length - embedded, embedded, ...schedulesOf(f) });
   }
   return out;
 }

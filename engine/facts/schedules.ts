@@ -35,6 +35,9 @@ import {
 import type { RelatedLocation } from '../rule-api.js';
 import type { ScheduleWindow } from '../result.js';
 import type { ScanModel } from '../scan-model.js';
+import type { StoredSchedule } from '../scan-state.js';
+
+export type { StoredSchedule };
 import { positionAt, type Loc } from '../source.js';
 import { RegionResolver, type RegionAttribution } from './regions.js';
 import { nodeImages } from './node-image.js';
@@ -153,6 +156,45 @@ export interface ScheduleFact {
   /** Supporting evidence: the service's ExecStart, the drop-in that changed the schedule... */
   related: RelatedLocation[];
   timer?: TimerSettings;
+}
+
+/** How many related locations of a schedule are stored, and listed by FL201. */
+export const STORED_RELATED = 2;
+
+/** A fact as stored for its file (`StoredSchedule`). */
+export function storeSchedule(f: ScheduleFact, scan: ScanModel): StoredSchedule {
+  const file = scan.files.get(f.loc.file);
+  const embedding = f.document?.origin ? scan.ancestry(f.document).filter((d) => d.origin).map((d) => d.origin!.label) : undefined;
+  return {
+    kind: f.kind,
+    label: f.label,
+    resource: f.resource,
+    expression: f.expression,
+    region: f.region,
+    ...(f.timezone !== undefined ? { timezone: f.timezone } : {}),
+    intervals: f.intervals.map(([a, b]) => [a, b] as Interval),
+    loc: { file: f.loc.file, start: f.loc.start, end: f.loc.end },
+    ...(f.resourceLoc ? { resourceLoc: { file: f.resourceLoc.file, start: f.resourceLoc.start, end: f.resourceLoc.end } } : {}),
+    // FL201 lists an attribution's location unless it is the schedule's own (the same object)
+    ...(f.attribution ? { attribution: { how: f.attribution.how, ...(f.attribution.loc && f.attribution.loc !== f.loc ? { loc: { ...f.attribution.loc } } : {}) } } : {}),
+    related: f.related.slice(0, STORED_RELATED).map((r) => ({ loc: { file: r.loc.file, start: r.loc.start, end: r.loc.end }, message: r.message })),
+    line: file ? positionAt(file, f.loc.start).line : 1,
+    ...(embedding?.length ? { embedding } : {}),
+  };
+}
+
+/**
+ * The order FL201 takes schedules in (its first schedule is the finding's location, and it lists
+ * the first few of each region): by location, then region and what the schedule is. A scan that
+ * leaves files unread merges their stored schedules with the ones it computes, so the order must
+ * follow from the schedules alone.
+ */
+export function compareSchedules(a: Pick<ScheduleFact, 'loc' | 'region' | 'resource' | 'label' | 'expression'>, b: typeof a): number {
+  const k = (x: typeof a): (string | number)[] => [x.loc.file, x.loc.start, x.loc.end, x.region, x.resource, x.label, x.expression];
+  const ka = k(a);
+  const kb = k(b);
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------

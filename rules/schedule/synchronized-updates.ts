@@ -2,11 +2,14 @@
  * FL201 synchronized-updates-across-regions: update, reboot and maintenance windows of more
  * regions than the blast-radius budget allows overlap (or come closer than the health gap).
  */
-import { allSchedules, toScheduleWindow, type ScheduleFact } from '../../engine/facts/schedules.js';
+import { allSchedules, compareSchedules, STORED_RELATED, toScheduleWindow, type ScheduleFact, type StoredSchedule } from '../../engine/facts/schedules.js';
 import { defineRule, listFirstPerKey, type RelatedLocation } from '../../engine/rule-api.js';
 import { describeIntervals, mergeIntervals, widenIntervals, WEEK_MINUTES, type Interval } from '../../engine/schedule/week.js';
 
 type Kind = ScheduleFact['kind'];
+/** A schedule of the scan, or one stored for a file a changed-files scan left unread. */
+type Fact = ScheduleFact | StoredSchedule;
+const isStored = (f: Fact): f is StoredSchedule => 'line' in f;
 
 interface Options extends Record<string, unknown> {
   maxConcurrentRegions: number;
@@ -90,11 +93,19 @@ export default defineRule<Options>({
     docs: 'docs/rules/synchronized-updates-across-regions.md',
   },
   checkScan(ctx) {
-    const facts = allSchedules(ctx.scan);
-    ctx.publishSchedules(facts.map((f) => toScheduleWindow(f, ctx.scan)));
+    // the scan's schedules and the stored ones of files left unread, in an order that follows from
+    // the schedules alone (so a changed-files scan lists and picks what a whole-tree scan does)
+    const facts: Fact[] = [...allSchedules(ctx.scan), ...ctx.scan.storedSchedules].sort(compareSchedules);
+    ctx.publishSchedules(
+      facts.map((f) =>
+        isStored(f)
+          ? { region: f.region, kind: f.kind, label: f.label, expression: f.expression, timezone: f.timezone ?? 'unknown', intervals: f.intervals.map(([a, b]) => [a, b] as [number, number]), path: f.loc.file, line: f.line }
+          : toScheduleWindow(f, ctx.scan),
+      ),
+    );
     const { maxConcurrentRegions: max, healthGapMinutes: gap, kinds, maxRelatedPerRegion } = ctx.options;
     const relevant = facts.filter((f) => kinds.includes(f.kind) && f.intervals.length && f.region !== 'unknown');
-    const byRegion = new Map<string, ScheduleFact[]>();
+    const byRegion = new Map<string, Fact[]>();
     for (const f of relevant) {
       let list = byRegion.get(f.region);
       if (!list) byRegion.set(f.region, (list = []));
@@ -116,7 +127,7 @@ export default defineRule<Options>({
     }
     for (const g of groups.values()) {
       const windows = mergeIntervals(g.windows.flatMap(([a, b]) => (b <= WEEK_MINUTES ? [[a, b] as Interval] : [[a, WEEK_MINUTES] as Interval, [0, b - WEEK_MINUTES] as Interval])));
-      const touching = (f: ScheduleFact) => widenIntervals(f.intervals, 0, gap).some(([a, b]) => windows.some(([c, d]) => a < d + gap && c < b));
+      const touching = (f: Fact) => widenIntervals(f.intervals, 0, gap).some(([a, b]) => windows.some(([c, d]) => a < d + gap && c < b));
       const involved = g.regions.flatMap((r) => byRegion.get(r)!.filter(touching));
       if (!involved.length) continue;
       const primary = involved[0];
@@ -132,7 +143,7 @@ export default defineRule<Options>({
       const unlisted = listFirstPerKey(distinct, (f) => f.region, maxRelatedPerRegion, (f) => {
         related.push({ loc: f.loc, message: `${f.region}: ${f.label} — ${f.expression}${f.timezone && f.timezone !== 'UTC' ? ` (${f.timezone})` : ''} → ${describeIntervals(f.intervals)}` });
         if (f.attribution?.loc && f.attribution.loc !== f.loc) related.push({ loc: f.attribution.loc, message: `${f.region}: region attribution (${f.attribution.how})` });
-        for (const r of f.related.slice(0, 2)) related.push(r);
+        for (const r of f.related.slice(0, STORED_RELATED)) related.push(r);
       });
       for (const region of g.regions) {
         const u = unlisted.get(region);
@@ -156,7 +167,7 @@ export default defineRule<Options>({
         loc: primary.loc,
         resource: primary.resource,
         resourceLoc: primary.resourceLoc,
-        document: primary.document,
+        ...(isStored(primary) ? { embedding: primary.embedding } : { document: primary.document }),
         related,
         key: g.regions.join(','),
       });

@@ -158,13 +158,16 @@ describe('loose files', () => {
     const { root } = await warmTree('loose judged', looseTree);
     const out = await scanTree(root);
     const reports = out.result.findings.map((f) => ({ loc: { file: f.location.path, start: 0, end: 0 }, related: f.related.map((r) => ({ loc: { file: r.path, start: 0, end: 0 }, message: '' })) }));
-    expect([...looseFiles(out.model, reports).keys()].sort()).toEqual([
-      // not apps/api/files/20auto-upgrades: its image's stock apt timer feeds a schedule
+    const loose = looseFiles(out.model, reports);
+    expect([...loose.keys()].sort()).toEqual([
       'apps/api/Dockerfile',
+      // its image's stock apt timer is a schedule that reads only this file: stored with the verdict
+      'apps/api/files/20auto-upgrades',
       'images/bare/preseed.cfg',
       'images/node/files/network/20-ens.network',
       'images/node/files/rootfs/etc/apt/apt.conf.d/20auto-upgrades',
       'images/node/files/rootfs/etc/systemd/networkd.conf.d/10-foreign.conf',
+      'regions/r1/etc/apt/apt.conf.d/20auto-upgrades',
       'regions/r1/scripts/setup.sh',
       'regions/r2/etc/systemd/networkd.conf',
       'regions/r2/network/10-eth.network',
@@ -175,6 +178,13 @@ describe('loose files', () => {
       'regions/r2/scripts/user-data.yaml',
       // not metrics.service nor 50-local.toml: grouped with a timer, with a Zincati window
     ]);
+    // the stored schedules are the scan's, as FL201 reads them
+    const r1 = loose.get('regions/r1/etc/apt/apt.conf.d/20auto-upgrades')!.schedules!;
+    expect(r1.map((f) => `${f.region} ${f.kind} ${f.resource} line ${f.line}`)).toEqual(['r1 install apt-daily-upgrade.timer line 2']);
+    expect(out.result.schedules!.filter((w) => w.path === r1[0].loc.file)).toEqual([
+      { region: 'r1', kind: 'install', label: r1[0].label, expression: r1[0].expression, timezone: r1[0].timezone, intervals: r1[0].intervals, path: r1[0].loc.file, line: 2 },
+    ]);
+    expect(loose.get('images/bare/preseed.cfg')!.schedules).toBeUndefined();
   });
 });
 
