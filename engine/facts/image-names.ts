@@ -4,14 +4,27 @@
  * whether a Packer document read names an image that a Terraform module left unread launches
  * (engine/parse-session.ts). So it is part of the parser salt (`STORED_FACTS`).
  */
-import { str, type Document, type HclBlock } from '../model.js';
+import { str, type Document, type DocumentOf, type HclBlock, type Value } from '../model.js';
+import type { Loc } from '../source.js';
 
 /** Packer source attributes that name the image a source makes. */
 export const PACKER_IMAGE_NAME_ATTRS: readonly string[] = ['ami_name', 'image_name', 'managed_image_name', 'image_family', 'vm_name', 'snapshot_name'];
 
+function attr(block: HclBlock, name: string) {
+  return block.body.attributes.find((x) => x.name === name);
+}
+
 function attrStr(block: HclBlock, name: string): string | undefined {
-  const a = block.body.attributes.find((x) => x.name === name);
+  const a = attr(block, name);
   return a ? str(a.value) : undefined;
+}
+
+/** The strings of a value: a list's string items, or the value itself. */
+function stringItems(v: Value | undefined): string[] {
+  if (!v) return [];
+  if (v.kind === 'seq') return v.items.map((i) => str(i)).filter((s): s is string => !!s);
+  const s = str(v);
+  return s ? [s] : [];
 }
 
 /** fnmatch-style glob (`*`, `?`, `[...]`) to RegExp. */
@@ -144,4 +157,96 @@ export function packerImageNames(docs: Iterable<Document>): { name: string; clou
 /** Whether a launch names one of `images` that its cloud can boot (as `nodeImages` would match it). */
 export function launchesAny(launches: readonly Launch[], images: readonly { name: string; clouds?: ReadonlySet<string> }[]): boolean {
   return launches.some((l) => images.some((img) => bootsOn(img, l.cloud) && l.refs.some((r) => imageNameMatches(r, img.name))));
+}
+
+/**
+ * `imageNameMatches` against every name of every image, without trying each image: exact names
+ * and `<ref>-…` prefixes are looked up in maps; only glob references test every name.
+ */
+export class ImageNameIndex<T extends { names: string[] }> {
+  private readonly exact = new Map<string, Set<number>>();
+  private readonly prefix = new Map<string, Set<number>>();
+  /** Images a glob reference matches, by reference: a fleet repeats the same AMI name filter in every region and module. */
+  private readonly globs = new Map<string, number[]>();
+
+  constructor(private readonly images: readonly T[]) {
+    const add = (m: Map<string, Set<number>>, k: string, i: number) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(i);
+    images.forEach((img, i) => {
+      for (const n of img.names) {
+        add(this.exact, n, i);
+        for (let j = n.indexOf('-'); j >= 0; j = n.indexOf('-', j + 1)) if (j >= 3) add(this.prefix, n.slice(0, j), i);
+      }
+    });
+  }
+
+  /** Images any of whose names matches any of the references, in the images' order. */
+  match(refs: readonly string[]): T[] {
+    const hit = new Set<number>();
+    for (const ref of refs) {
+      const last = ref.split('/').filter(Boolean).pop() ?? ref;
+      for (const r of new Set([ref, last])) {
+        for (const i of this.exact.get(r) ?? []) hit.add(i);
+        if (r.length >= 3) for (const i of this.prefix.get(r) ?? []) hit.add(i);
+        if (/[*?[]/.test(r)) for (const i of this.globMatches(r)) hit.add(i);
+      }
+    }
+    return [...hit].sort((a, b) => a - b).map((i) => this.images[i]);
+  }
+
+  private globMatches(r: string): number[] {
+    let m = this.globs.get(r);
+    if (!m) {
+      m = [];
+      this.images.forEach((img, i) => img.names.some((n) => imageNameMatches(r, n)) && m!.push(i));
+      this.globs.set(r, m);
+    }
+    return m;
+  }
+}
+
+/** Attributes of a Terraform resource (at any depth) that name the image it launches. */
+export const IMAGE_REF_ATTRS: readonly string[] = ['image_id', 'ami', 'source_image', 'source_image_id', 'image', 'ami_id', 'parent_image'];
+
+/** Image references of a Terraform resource: strings that name an image, and their OS hints. */
+export function imageRefsOf(moduleDocs: (dir: string) => readonly DocumentOf<'terraform'>[], doc: DocumentOf<'terraform'>, block: HclBlock): { ref: string; loc: Loc }[] {
+  const out: { ref: string; loc: Loc }[] = [];
+  const visit = (blk: HclBlock) => {
+    for (const a of blk.body.attributes) {
+      if (!IMAGE_REF_ATTRS.includes(a.name)) continue;
+      const v = str(a.value);
+      if (v) out.push({ ref: v, loc: a.loc });
+      // data.aws_ami.X → its name filters
+      const m = a.expr.t === 'ref' ? a.expr.path : undefined;
+      const text = a.expr.t === 'ref' ? a.expr.text : '';
+      const dm = /^data\.(aws_ami|google_compute_image|azurerm_image|azurerm_shared_image_version)\.([\w-]+)/.exec(text) ?? (m && m[0] === 'data' ? [text, String(m[1]), String(m[2])] : null);
+      if (dm) {
+        const ds = moduleDocs(doc.model.moduleDir)
+          .flatMap((d) => d.model.body.blocks)
+          .find((x) => x.type === 'data' && x.labels[0] === dm[1] && x.labels[1] === dm[2]);
+        if (ds) {
+          for (const f of ds.body.blocks.filter((x) => x.type === 'filter')) {
+            if (attrStr(f, 'name') === 'name') for (const s of stringItems(attr(f, 'values')?.value)) out.push({ ref: s, loc: attr(f, 'values')!.loc });
+          }
+          for (const n of ['name', 'family', 'name_regex']) {
+            const s = attrStr(ds, n);
+            if (s) out.push({ ref: s, loc: attr(ds, n)!.loc });
+          }
+        }
+      }
+    }
+    for (const c of blk.body.blocks) visit(c);
+  };
+  visit(block);
+  return out;
+}
+
+/** The image references of a root Terraform document's resources (what `nodeImages` matches against image names). */
+export function launchesOfDoc(moduleDocs: (dir: string) => readonly DocumentOf<'terraform'>[], doc: DocumentOf<'terraform'>): Launch[] {
+  const out: Launch[] = [];
+  for (const block of doc.model.body.blocks) {
+    if (block.type !== 'resource') continue;
+    const refs = imageRefsOf(moduleDocs, doc, block).map((r) => r.ref);
+    if (refs.length) out.push({ cloud: resourceCloud(block.labels[0] ?? ''), refs });
+  }
+  return out;
 }

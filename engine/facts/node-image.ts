@@ -37,9 +37,19 @@ import { positionAt, type Loc } from '../source.js';
 import { RegionResolver, stringItems, type RegionAttribution } from './regions.js';
 import { kubernetesFacts } from './kubernetes.js';
 import { CNI_TF_TYPES } from './terraform-modules.js';
-import { bootsOn, globToRegExp, imageNameMatches, PACKER_IMAGE_NAME_ATTRS, resourceCloud, sourceClouds, type Launch } from './image-names.js';
+import { bootsOn, globToRegExp, ImageNameIndex, imageNameMatches, imageRefsOf, launchesOfDoc, PACKER_IMAGE_NAME_ATTRS, resourceCloud, sourceClouds, type Launch } from './image-names.js';
 
 export { globToRegExp, imageNameMatches, type Launch };
+
+/** A Terraform module directory's root documents, from the scan. */
+function terraformDocsOf(scan: ScanModel): (dir: string) => DocumentOf<'terraform'>[] {
+  return (dir) => scan.moduleDocs('terraform', dir);
+}
+
+/** The image references of a root Terraform document's resources (see `launchesOf` in image-names.ts). */
+export function launchesOf(scan: ScanModel, doc: DocumentOf<'terraform'>): Launch[] {
+  return launchesOfDoc(terraformDocsOf(scan), doc);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -256,51 +266,6 @@ function attr(block: HclBlock, name: string) {
 function attrStr(block: HclBlock, name: string): string | undefined {
   const a = attr(block, name);
   return a ? str(a.value) : undefined;
-}
-
-/**
- * `imageNameMatches` against every name of every image, without trying each image: exact names
- * and `<ref>-…` prefixes are looked up in maps; only glob references test every name.
- */
-class ImageNameIndex<T extends { names: string[] }> {
-  private readonly exact = new Map<string, Set<number>>();
-  private readonly prefix = new Map<string, Set<number>>();
-  /** Images a glob reference matches, by reference: a fleet repeats the same AMI name filter in every region and module. */
-  private readonly globs = new Map<string, number[]>();
-
-  constructor(private readonly images: readonly T[]) {
-    const add = (m: Map<string, Set<number>>, k: string, i: number) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(i);
-    images.forEach((img, i) => {
-      for (const n of img.names) {
-        add(this.exact, n, i);
-        for (let j = n.indexOf('-'); j >= 0; j = n.indexOf('-', j + 1)) if (j >= 3) add(this.prefix, n.slice(0, j), i);
-      }
-    });
-  }
-
-  /** Images any of whose names matches any of the references, in the images' order. */
-  match(refs: readonly string[]): T[] {
-    const hit = new Set<number>();
-    for (const ref of refs) {
-      const last = ref.split('/').filter(Boolean).pop() ?? ref;
-      for (const r of new Set([ref, last])) {
-        for (const i of this.exact.get(r) ?? []) hit.add(i);
-        if (r.length >= 3) for (const i of this.prefix.get(r) ?? []) hit.add(i);
-        if (/[*?[]/.test(r)) for (const i of this.globMatches(r)) hit.add(i);
-      }
-    }
-    return [...hit].sort((a, b) => a - b).map((i) => this.images[i]);
-  }
-
-  private globMatches(r: string): number[] {
-    let m = this.globs.get(r);
-    if (!m) {
-      m = [];
-      this.images.forEach((img, i) => img.names.some((n) => imageNameMatches(r, n)) && m!.push(i));
-      this.globs.set(r, m);
-    }
-    return m;
-  }
 }
 
 /** Every string in a value tree. */
@@ -961,53 +926,6 @@ function dockerImages(scan: ScanModel, regions: RegionResolver): Proto[] {
     });
 }
 
-/** Attributes of a Terraform resource (at any depth) that name the image it launches. */
-export const IMAGE_REF_ATTRS: readonly string[] = ['image_id', 'ami', 'source_image', 'source_image_id', 'image', 'ami_id', 'parent_image'];
-
-/** Image references of a Terraform resource: strings that name an image, and their OS hints. */
-function imageRefsOf(scan: ScanModel, doc: DocumentOf<'terraform'>, block: HclBlock): { ref: string; loc: Loc }[] {
-  const out: { ref: string; loc: Loc }[] = [];
-  const visit = (blk: HclBlock) => {
-    for (const a of blk.body.attributes) {
-      if (!IMAGE_REF_ATTRS.includes(a.name)) continue;
-      const v = str(a.value);
-      if (v) out.push({ ref: v, loc: a.loc });
-      // data.aws_ami.X → its name filters
-      const m = a.expr.t === 'ref' ? a.expr.path : undefined;
-      const text = a.expr.t === 'ref' ? a.expr.text : '';
-      const dm = /^data\.(aws_ami|google_compute_image|azurerm_image|azurerm_shared_image_version)\.([\w-]+)/.exec(text) ?? (m && m[0] === 'data' ? [text, String(m[1]), String(m[2])] : null);
-      if (dm) {
-        const ds = scan
-          .moduleDocs('terraform', doc.model.moduleDir)
-          .flatMap((d) => d.model.body.blocks)
-          .find((x) => x.type === 'data' && x.labels[0] === dm[1] && x.labels[1] === dm[2]);
-        if (ds) {
-          for (const f of ds.body.blocks.filter((x) => x.type === 'filter')) {
-            if (attrStr(f, 'name') === 'name') for (const s of stringItems(attr(f, 'values')?.value)) out.push({ ref: s, loc: attr(f, 'values')!.loc });
-          }
-          for (const n of ['name', 'family', 'name_regex']) {
-            const s = attrStr(ds, n);
-            if (s) out.push({ ref: s, loc: attr(ds, n)!.loc });
-          }
-        }
-      }
-    }
-    for (const c of blk.body.blocks) visit(c);
-  };
-  visit(block);
-  return out;
-}
-
-/** The image references of a root Terraform document's resources (what `nodeImages` matches against image names). */
-export function launchesOf(scan: ScanModel, doc: DocumentOf<'terraform'>): Launch[] {
-  const out: Launch[] = [];
-  for (const block of doc.model.body.blocks) {
-    if (block.type !== 'resource') continue;
-    const refs = imageRefsOf(scan, doc, block).map((r) => r.ref);
-    if (refs.length) out.push({ cloud: resourceCloud(block.labels[0] ?? ''), refs });
-  }
-  return out;
-}
 
 function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, images: Proto[]): Proto[] {
   const layers: Proto[] = [];
@@ -1025,7 +943,7 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
     if (doc.origin) continue;
     const kids = scan.children(doc);
     for (const block of doc.model.body.blocks.filter((b) => b.type === 'resource')) {
-      const refs = imageRefsOf(scan, doc, block);
+      const refs = imageRefsOf(terraformDocsOf(scan), doc, block);
       const resource = block.labels.join('.');
       let bases: Proto[] = [];
       if (refs.length) {
@@ -1179,7 +1097,7 @@ function imageBuilderImages(scan: ScanModel, regions: RegionResolver, bases: Pro
       const rr = regions.regionsOf(rd, block);
       regs.push(...rr);
       consumers.push({ resource: block.labels.join('.'), loc: block.loc, regions: rr });
-      const refs = imageRefsOf(scan, rd, block);
+      const refs = imageRefsOf(terraformDocsOf(scan), rd, block);
       const bs = byName.match(refs.map((r) => r.ref)).filter((img) => bootsOn(img, 'aws'));
       for (const x of bs) baseIds.add(x.id);
       base ??= bs[0];
