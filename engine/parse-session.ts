@@ -20,7 +20,7 @@ import type { Limits, Scanner } from './scanner-api.js';
 import type { FileEntry, ScanState, StoredSchedule, Unreadable } from './scan-state.js';
 import { groupContexts } from './facts/loose-contexts.js';
 import { holdsFleetWideFact, moduleSourceDir, normalizeDir } from './facts/terraform-modules.js';
-import { launchesAny, packerImageNames } from './facts/image-names.js';
+import { launchesAnyIndexed, launchesOfDocs, packerImageNames } from './facts/image-names.js';
 import type { SourceFile } from './source.js';
 import type { WalkedFile } from './walker.js';
 
@@ -72,7 +72,8 @@ export interface ParseAllOptions {
   /** Loose files may be left unread too: the stored verdicts were taken under this configuration. */
   looseUnread?: boolean;
   /**
-   * With `looseUnread`, files of loose Terraform modules may be left unread too (a scan's second
+   * With `looseUnread`, files of loose Terraform modules and Packer template directories may be
+   * left unread too (a scan's second
    * try, when its first one found it needs one after linking, sets this false: see engine.ts).
    */
   modulesUnread?: boolean;
@@ -99,9 +100,11 @@ export interface UnreadFiles {
    * and every file when a reported file holds a fleet-wide fact (a global Kubernetes object, a Helm
    * values file, a Terraform resource that can install a CNI or gives a cluster version).
    *
-   * Files of Terraform modules are decided before the link phase, which evaluates and embeds per
-   * module; a module still unread that this would read cannot be linked now: then the answer is
-   * 'retry' (scan again without leaving modules unread), and nothing is read.
+   * Files of Terraform modules and Packer template directories are decided before the link phase,
+   * which evaluates and embeds per directory; one still unread that this would read cannot be
+   * linked now (nor one whose image a Terraform document read launches, nor one launching an image
+   * a Packer document read names): then the answer is 'retry' (scan again without leaving such
+   * directories unread), and nothing is read.
    */
   resolve(linked: readonly Document[]): Promise<ResolvedFiles | 'retry'>;
 }
@@ -520,8 +523,8 @@ export class ParseSession {
     } finally {
       await pool?.destroy();
     }
-    // Terraform modules left unread: the link phase evaluates and embeds per module directory, so
-    // they are decided now. Read: a module with a file that was read (changed, new, or without a
+    // Terraform modules and Packer template directories left unread: the link phase evaluates and
+    // embeds per directory, so they are decided now. Read: a directory with a file that was read (changed, new, or without a
     // mark), a module that a module block read instantiates, and every module when a reported file
     // holds a fleet-wide fact (a global Kubernetes object, a Helm values file, a Terraform resource
     // that can install a CNI or gives a cluster version: `holdsFleetWideFact`).
@@ -534,6 +537,7 @@ export class ParseSession {
         for (const d of slot.documents) {
           if (d.origin) continue;
           if (d.format === 'kubernetes' && reported.has(d.file)) reportedK8s.push(kubernetesFacts(d));
+          if (d.format === 'packer') dirs.add(normalizeDir(d.model.moduleDir));
           if (d.format !== 'terraform') continue;
           const dir = normalizeDir(d.model.moduleDir);
           dirs.add(dir);
@@ -608,11 +612,15 @@ export class ParseSession {
       // a module still unread that launches by name an image a Packer document read now names (a
       // template renamed, added, or given a new variable value) is that image's consumer: it gives
       // the image regions, and the image's findings list it
-      const launchers = unread.filter((x) => x.u.kind === 'module' && x.u.launches);
-      if (launchers.length) {
-        const names = packerImageNames(linked);
-        if (names.length && launchers.some((x) => launchesAny((x.u as Extract<Unreadable, { kind: 'module' }>).launches!, names))) return 'retry';
+      const units = unread.map((x) => x.u).filter((u): u is Extract<Unreadable, { kind: 'module' }> => u.kind === 'module');
+      const launches = units.flatMap((u) => u.launches ?? []);
+      if (launches.length) {
+        if (launchesAnyIndexed(launches, packerImageNames(linked))) return 'retry';
       }
+      // and a Packer template directory still unread whose image a Terraform document read now
+      // launches by name (the launcher gives the image its regions; the image's findings list it)
+      const images = units.flatMap((u) => u.images ?? []);
+      if (images.length && launchesAnyIndexed(launchesOfDocs(linked), images)) return 'retry';
       for (let i = 0; i < unread.length; i++) {
         const x = unread[i];
         if (reads[i]) {

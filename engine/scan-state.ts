@@ -29,12 +29,12 @@ import type { SourceFile } from './source.js';
 import { textHash } from './cache.js';
 import { decode } from './read.js';
 import type { K8sLinks } from './facts/kubernetes-links.js';
-import type { Launch } from './facts/image-names.js';
+import type { Launch, StoredImageName } from './facts/image-names.js';
 import type { Loc } from './source.js';
 import type { RelatedLocation } from './rule-api.js';
 import type { ScheduleWindow } from './result.js';
 
-const STATE_VERSION = 6;
+const STATE_VERSION = 7;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
 export const RACY_WINDOW_MS = 2000;
 
@@ -61,17 +61,17 @@ export interface FileEntry {
  * - `loose`: a file only its own node image reads (engine/facts/loose-files.ts), with the systemd
  *   unit and agent contexts its documents are grouped in. Set by whole-tree scans only, and kept
  *   while the file is unchanged: a file changed since is read, and what it names is read;
- * - `module`: a file of a Terraform module that stands alone (engine/facts/loose-files.ts), with
- *   the module's directory (its files are read together, before the link phase) and what its
- *   resources launch by name (images the scan did not build when it was judged). Set and kept as
- *   loose files are.
+ * - `module`: a file of a Terraform module or Packer template directory that stands alone
+ *   (engine/facts/loose-files.ts), with the directory (its files are read together, before the
+ *   link phase), what its resources launch by name (images the scan did not build when it was
+ *   judged) and the names of its images (launched by nothing then). Set and kept as loose files are.
  * Loose files and module files keep the schedules that read only them (`StoredSchedule`): a scan
  * that leaves them unread gives those to FL201.
  */
 export type Unreadable =
   | { kind: 'k8s'; links: K8sLinks; documents: number; embedded: number }
   | { kind: 'loose'; contexts: string[]; schedules?: StoredSchedule[]; documents: number; embedded: number }
-  | { kind: 'module'; dir: string; launches?: Launch[]; schedules?: StoredSchedule[]; documents: number; embedded: number };
+  | { kind: 'module'; dir: string; launches?: Launch[]; images?: StoredImageName[]; schedules?: StoredSchedule[]; documents: number; embedded: number };
 
 const strings = (x: unknown): boolean => Array.isArray(x) && x.every((o) => typeof o === 'string');
 
@@ -113,7 +113,12 @@ function looksLikeUnreadable(x: unknown): x is Unreadable {
   if (!u || typeof u !== 'object' || !Number.isInteger(u.documents) || !Number.isInteger(u.embedded)) return false;
   if (u.kind === 'loose') return strings(u.contexts) && schedulesOk(u.schedules);
   if (u.kind === 'module')
-    return typeof u.dir === 'string' && (u.launches === undefined || (Array.isArray(u.launches) && u.launches.every(looksLikeLaunch))) && schedulesOk(u.schedules);
+    return (
+      typeof u.dir === 'string' &&
+      (u.launches === undefined || (Array.isArray(u.launches) && u.launches.every(looksLikeLaunch))) &&
+      (u.images === undefined || (Array.isArray(u.images) && u.images.every((i) => typeof i?.name === 'string' && (i.clouds === undefined || strings(i.clouds))))) &&
+      schedulesOk(u.schedules)
+    );
   return u.kind === 'k8s' && !!u.links && strings(u.links.offers) && strings(u.links.seeks) && typeof u.links.global === 'boolean';
 }
 
@@ -445,7 +450,7 @@ export class ScanState {
    * must read them.
    */
   setLoose(
-    loose: ReadonlyMap<string, { contexts: string[]; module?: string; launches?: Launch[]; schedules?: StoredSchedule[]; documents: number; embedded: number }>,
+    loose: ReadonlyMap<string, { contexts: string[]; module?: string; launches?: Launch[]; images?: StoredImageName[]; schedules?: StoredSchedule[]; documents: number; embedded: number }>,
     withDiagnostics: ReadonlySet<string>,
   ): void {
     for (const [rel, { entry }] of this.nextFiles) {
@@ -453,12 +458,12 @@ export class ScanState {
       if (withDiagnostics.has(rel)) continue;
       const l = loose.get(rel);
       if (!l || !entry.key || entry.unreadable || entry.diagnostics?.length) continue;
-      const { contexts, module, launches, schedules, documents, embedded } = l;
+      const { contexts, module, launches, images, schedules, documents, embedded } = l;
       const kept = schedules ? { schedules } : {};
       // a module file left without a mark is read, and its module with it (engine/parse-session.ts)
       entry.unreadable =
         module !== undefined
-          ? { kind: 'module', dir: module, ...(launches ? { launches } : {}), ...kept, documents, embedded }
+          ? { kind: 'module', dir: module, ...(launches ? { launches } : {}), ...(images ? { images } : {}), ...kept, documents, embedded }
           : { kind: 'loose', contexts, ...kept, documents, embedded };
     }
   }

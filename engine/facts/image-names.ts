@@ -131,33 +131,70 @@ export interface Launch {
   refs: string[];
 }
 
+/** An image name as a scan state stores it: a name, and the clouds that boot the image when known. */
+export interface StoredImageName {
+  name: string;
+  clouds?: string[];
+}
+
 /**
  * The names Packer documents give their images, each with the clouds that can boot it (undefined:
  * any) — every name `packerImages` can give an image of these documents, and more (a source no build
- * uses): enough to tell whether a launch could match one.
+ * uses): enough to tell whether a launch could match one. A build may use any source of its
+ * directory, so every name of a directory gets the clouds of all its sources (none when one of them
+ * writes a disk file): never fewer than its image has.
  */
-export function packerImageNames(docs: Iterable<Document>): { name: string; clouds?: ReadonlySet<string> }[] {
-  const out: { name: string; clouds?: ReadonlySet<string> }[] = [];
+export function packerImageNames(docs: Iterable<Document>): StoredImageName[] {
+  const byDir = new Map<string, { names: string[]; clouds: Set<string>; anywhere: boolean }>();
   for (const doc of docs) {
-    if (doc.format !== 'packer') continue;
+    if (doc.format !== 'packer' || doc.origin) continue;
+    let dir = byDir.get(doc.model.moduleDir);
+    if (!dir) byDir.set(doc.model.moduleDir, (dir = { names: [], clouds: new Set(), anywhere: false }));
     for (const b of doc.model.body.blocks) {
       if (b.type === 'source') {
         const c = builderCloud(b.labels[0] ?? '');
-        const clouds = c ? new Set([c]) : undefined;
-        for (const n of PACKER_IMAGE_NAME_ATTRS) { const v = attrStr(b, n); if (v) out.push({ name: v, clouds }); }
+        if (c) dir.clouds.add(c);
+        else dir.anywhere = true;
+        for (const n of PACKER_IMAGE_NAME_ATTRS) {
+          const v = attrStr(b, n);
+          if (v) dir.names.push(v);
+        }
       } else if (b.type === 'build') {
         const v = attrStr(b, 'name');
-        if (v) out.push({ name: v });
+        if (v) dir.names.push(v);
       }
     }
+  }
+  const out: StoredImageName[] = [];
+  for (const { names, clouds, anywhere } of byDir.values()) {
+    for (const name of names) out.push(anywhere || !clouds.size ? { name } : { name, clouds: [...clouds].sort() });
   }
   return out;
 }
 
-/** Whether a launch names one of `images` that its cloud can boot (as `nodeImages` would match it). */
-export function launchesAny(launches: readonly Launch[], images: readonly { name: string; clouds?: ReadonlySet<string> }[]): boolean {
-  return launches.some((l) => images.some((img) => bootsOn(img, l.cloud) && l.refs.some((r) => imageNameMatches(r, img.name))));
+/**
+ * Whether any launch names one of `images` that its cloud can boot (as `nodeImages` would match
+ * it), looked up in an index of the images' names.
+ */
+export function launchesAnyIndexed(launches: readonly Launch[], images: readonly StoredImageName[]): boolean {
+  if (!launches.length || !images.length) return false;
+  const index = new ImageNameIndex(images.map((i) => ({ names: [i.name], clouds: i.clouds ? new Set(i.clouds) : undefined })));
+  return launches.some((l) => index.match(l.refs).some((img) => bootsOn(img, l.cloud)));
 }
+
+/** Every resource launch of these root Terraform documents, data sources looked up among them by module directory. */
+export function launchesOfDocs(docs: readonly Document[]): Launch[] {
+  const byDir = new Map<string, DocumentOf<'terraform'>[]>();
+  for (const d of docs) {
+    if (d.format !== 'terraform' || d.origin) continue;
+    const l = byDir.get(d.model.moduleDir);
+    if (l) l.push(d);
+    else byDir.set(d.model.moduleDir, [d]);
+  }
+  const moduleDocs = (dir: string) => byDir.get(dir) ?? [];
+  return [...byDir.values()].flatMap((ds) => ds.flatMap((d) => launchesOfDoc(moduleDocs, d)));
+}
+
 
 /**
  * `imageNameMatches` against every name of every image, without trying each image: exact names

@@ -9,6 +9,9 @@
  * A unit or agent file with a schedule is not loose (it is read in a group), nor is any file a
  * schedule reads together with another.
  *
+ * A Packer template directory is loose as a whole when nothing launches or builds on its images
+ * and it provisions no other file; the names of its images are kept with the verdict.
+ *
  * The files of a Terraform module directory are loose together when the module stands alone: it
  * launches no image of the scan (it may name images the scan does not build: their names are kept
  * with the verdict), instantiates no module and no module instantiates it, reads no other file,
@@ -28,6 +31,7 @@ import type { Loc } from '../source.js';
 import { TF_VERSION_ATTRS } from './kubernetes.js';
 import { groupContexts } from './loose-contexts.js';
 import { IMAGE_BUILDER_TF_TYPES, launchesOf, nodeImages, type Launch } from './node-image.js';
+import { packerImageNames, type StoredImageName } from './image-names.js';
 import { allSchedules, storeSchedule, TERRAFORM_SCHEDULE_TYPES, type StoredSchedule } from './schedules.js';
 import { CNI_TF_TYPES, moduleSourceDir, normalizeDir } from './terraform-modules.js';
 
@@ -61,6 +65,12 @@ export interface LooseFile {
    * comes to name one, see engine/parse-session.ts).
    */
   launches?: Launch[];
+  /**
+   * For a file of a loose Packer template directory: the names its images are known by, and the
+   * clouds that boot them (launched by no module when judged; a changed-files run reads the
+   * directory when a Terraform document read comes to launch one).
+   */
+  images?: StoredImageName[];
   /** The schedules whose every location is in this file (or its module), as FL201 reads them. */
   schedules?: StoredSchedule[];
   documents: number;
@@ -69,10 +79,13 @@ export interface LooseFile {
 
 /** The names of a Terraform module directory's files, as the HCL scanner claims them (CDKTF programs are not). */
 const MODULE_FILE = /\.(tf|tofu|tfvars)(\.json)?$/i;
+/** The names of a Packer template directory's files (a legacy JSON template is never left unread). */
+const PACKER_FILE = /\.pkr(vars)?\.(hcl|json)$/i;
 
-/** Whether a root document is a file of a Terraform module directory. */
-function isModuleFile(doc: Document): doc is DocumentOf<'terraform'> {
-  return doc.format === 'terraform' && !doc.origin && MODULE_FILE.test(doc.file);
+/** Whether a root document is a file of a Terraform module or Packer template directory (evaluated and linked per directory). */
+function isModuleFile(doc: Document): doc is DocumentOf<'terraform'> | DocumentOf<'packer'> {
+  if (doc.origin) return false;
+  return (doc.format === 'terraform' && MODULE_FILE.test(doc.file)) || (doc.format === 'packer' && PACKER_FILE.test(doc.file));
 }
 
 /** Whether a module file instantiates a module or holds a resource a fact reads across modules. */
@@ -93,14 +106,17 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
   let unknownModuleSource = false;
   for (const d of scan.documents) if (isModuleFile(d)) moduleOf.set(d.file, normalizeDir(d.model.moduleDir));
   for (const d of scan.documents) {
-    if (d.format !== 'terraform' || d.origin) continue;
-    for (const b of d.model.body.blocks) {
-      if (b.type !== 'module') continue;
-      const target = moduleSourceDir(normalizeDir(d.model.moduleDir), b, true);
-      if (target === undefined) unknownModuleSource = true;
-      else if (target !== null) notLooseModules.add(target);
+    if (d.origin) continue;
+    if (d.format === 'terraform') {
+      for (const b of d.model.body.blocks) {
+        if (b.type !== 'module') continue;
+        const target = moduleSourceDir(normalizeDir(d.model.moduleDir), b, true);
+        if (target === undefined) unknownModuleSource = true;
+        else if (target !== null) notLooseModules.add(target);
+      }
     }
-    if (isModuleFile(d) && ((d.model.references ?? []).length || readAcrossModules(d.model.body))) notLooseModules.add(moduleOf.get(d.file)!);
+    // a directory that reads other files (provisioned scripts and files, file(), templatefile())
+    if (isModuleFile(d) && ((d.model.references ?? []).length || (d.format === 'terraform' && readAcrossModules(d.model.body)))) notLooseModules.add(moduleOf.get(d.file)!);
   }
   for (const d of scan.documents) {
     const root = scan.root(d);
@@ -124,7 +140,9 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
   const claims = new Map<string, number>();
   for (const img of nodeImages(scan)) {
     for (const c of img.consumers) notLoose.add(c.loc.file);
-    const module = img.kind === 'layer' && !img.base ? moduleOf.get(img.loc.file) : undefined;
+    // a user-data layer on no image of the scan, a template's image that nothing launches or builds on
+    const own = (img.kind === 'layer' && !img.base) || (img.kind === 'packer' && !img.consumers.length);
+    const module = own ? moduleOf.get(img.loc.file) : undefined;
     if (module !== undefined && [...img.claimedFiles].every((f) => moduleOf.get(f) === module)) continue;
     for (const f of img.claimedFiles) claims.set(f, (claims.get(f) ?? 0) + 1);
     if (!OWN_IMAGE_KINDS.has(img.kind) || img.claimedFiles.size !== 1 || !img.claimedFiles.has(img.loc.file)) for (const f of img.claimedFiles) notLoose.add(f);
@@ -176,6 +194,15 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
     if (m !== undefined) notLooseModules.add(m);
   }
 
+  // the names of a Packer directory's images, kept with each of its files
+  const filesOfModule = new Map<string, string[]>();
+  for (const [f, m] of moduleOf) filesOfModule.set(m, [...(filesOfModule.get(m) ?? []), f]);
+  const unitImages = new Map<string, StoredImageName[]>();
+  const imagesOf = (module: string): StoredImageName[] => {
+    let names = unitImages.get(module);
+    if (!names) unitImages.set(module, (names = packerImageNames((filesOfModule.get(module) ?? []).flatMap((f) => docsOf.get(f) ?? []))));
+    return names;
+  };
   const schedulesOf = (f: string): { schedules?: StoredSchedule[] } => {
     const l = stored.get(f);
     return l ? { schedules: l } : {};
@@ -187,7 +214,16 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
       if (unknownModuleSource || notLooseModules.has(module)) continue;
       const embedded = docs.filter((d) => d.origin).length;
       const launches = docs.flatMap((d) => (d.origin || d.format !== 'terraform' ? [] : launchesOf(scan, d)));
-      out.set(f, { contexts: [], module, documents: docs.length - embedded, embedded, ...(launches.length ? { launches } : {}), ...schedulesOf(f) });
+      const images = imagesOf(module);
+      out.set(f, {
+        contexts: [],
+        module,
+        documents: docs.length - embedded,
+        embedded,
+        ...(launches.length ? { launches } : {}),
+        ...(images.length ? { images } : {}),
+        ...schedulesOf(f),
+      });
       continue;
     }
     if (notLoose.has(f)) continue;

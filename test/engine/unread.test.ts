@@ -199,6 +199,8 @@ describe('Terraform modules', () => {
       'regions/r1/pool-a': ['regions/r1/pool-a/main.tf'],
       'regions/r2/pool-b': ['regions/r2/pool-b/main.tf', 'regions/r2/pool-b/terraform.tfvars', 'regions/r2/pool-b/variables.tf'],
       'regions/r3/gce': ['regions/r3/gce/main.tf'],
+      'images/bare': ['images/bare/bare.pkr.hcl'],
+      'images/gold': ['images/gold/gold.pkr.hcl', 'images/gold/sources.pkr.hcl'],
       'regions/r3/golden': ['regions/r3/golden/main.tf'],
       'regions/r3/gnode': ['regions/r3/gnode/main.tf'],
       'regions/r3/json': ['regions/r3/json/main.tf.json'],
@@ -236,6 +238,11 @@ describe('Terraform modules', () => {
     ['a new template builds an image a loose module launches', 'images/golden/golden.pkr.hcl', added('images/golden/golden.pkr.hcl', GOLDEN('googlecompute', 'image_family = "golden"')), { retried: true }],
     // the same name for another cloud: the module stays unread
     ['a new template builds an image of that name for another cloud', 'images/golden/golden.pkr.hcl', added('images/golden/golden.pkr.hcl', GOLDEN('amazon-ebs', 'ami_name = "golden-1"')), { leaves: 'regions/r3/golden/main.tf' }],
+    // and the other way round: a module read comes to launch the image of a template left unread
+    ['a loose module comes to launch a loose template\'s image', 'regions/r3/golden/main.tf', edited('regions/r3/golden/main.tf', (t) => t.replace('family/golden', 'family/gold')), { retried: true }],
+    ['a new module launches a loose template\'s image', 'regions/r3/gold/main.tf', added('regions/r3/gold/main.tf', 'resource "google_compute_instance_template" "gold" {\n  disk {\n    source_image = "projects/fleet/global/images/family/gold"\n  }\n}\n'), { retried: true }],
+    // an AMI launcher cannot boot the Compute Engine image: the template stays unread
+    ['a module of another cloud names a loose template\'s image', 'regions/r1/pool-a/main.tf', edited('regions/r1/pool-a/main.tf', (t) => t.replace('name_prefix = "pool_a-"', 'name_prefix = "pool_a-"\n  image_id    = "gold-v1"')), { leaves: 'images/gold/gold.pkr.hcl' }],
   ] as const)('%s: the run reads it, and reports what an uncached run does', async (name, reported, edit, o: { retried?: boolean; before?: (t: Tree) => Tree; reads?: string; leaves?: string }) => {
     const base = o.before?.(terraformTree) ?? terraformTree;
     const { root, cacheDir } = await warmTree(`module edit ${name}`, base);

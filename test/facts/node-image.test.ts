@@ -6,6 +6,7 @@ import { allScanners } from '../../scanners/index.js';
 import { ScanModel } from '../../engine/scan-model.js';
 import { parseConfig } from '../../engine/config-load.js';
 import { applySed, imageNameMatches, networkdBased, nodeImages, osFromText } from '../../engine/facts/node-image.js';
+import { launchesAnyIndexed, packerImageNames } from '../../engine/facts/image-names.js';
 import { autoscaledBy } from '../../rules/schedule/autoscaled.js';
 
 async function scanOf(files: Record<string, string>): Promise<ScanModel> {
@@ -148,6 +149,25 @@ describe('node-image facts', () => {
     expect(launchers('node-ami')).toEqual(['aws_launch_template.lt']);
     expect(launchers('node-gce')).toEqual(['google_compute_instance_template.t']);
     expect(launchers('node-raw').sort()).toEqual(['aws_launch_template.lt', 'google_compute_instance_template.t', 'libvirt_volume.v']);
+  });
+
+  it('names a directory\'s images with every cloud its sources boot on, never fewer than an image has', async () => {
+    const { documents } = await parseFiles(allScanners, {
+      'a/a.pkr.hcl': 'source "amazon-ebs" "x" {\n  ami_name = "a-1"\n}\nsource "googlecompute" "y" {\n  image_family = "a"\n}\nbuild {\n  name    = "a-build"\n  sources = ["source.amazon-ebs.x"]\n}\n',
+      // a qemu disk may be imported anywhere: so may every image of its directory, as far as names go
+      'b/b.pkr.hcl': 'source "amazon-ebs" "x" {\n  ami_name = "base-1"\n}\n',
+      'b/raw.pkr.hcl': 'source "qemu" "y" {\n  vm_name = "base-raw"\n}\n',
+    });
+    expect(packerImageNames(documents)).toEqual([
+      { name: 'a-1', clouds: ['aws', 'gcp'] },
+      { name: 'a', clouds: ['aws', 'gcp'] },
+      { name: 'a-build', clouds: ['aws', 'gcp'] },
+      { name: 'base-1' },
+      { name: 'base-raw' },
+    ]);
+    const gce = (ref: string) => ({ cloud: 'gcp', refs: [ref] });
+    expect(launchesAnyIndexed([gce('projects/p/global/images/family/base')], packerImageNames(documents))).toBe(true);
+    expect(launchesAnyIndexed([{ cloud: 'azure', refs: ['a-1'] }], packerImageNames(documents))).toBe(false);
   });
 
   it('finds the autoscaling group of an image through its shared launcher list: a group launching it directly wins over one referring to an earlier launcher', async () => {

@@ -1,7 +1,8 @@
 /**
  * Terraform modules that stand alone (a launch template with user-data and its autoscaling group,
  * in one file or several, HCL or JSON, with variable files, with a provider or without; instance
- * templates that launch images the scan does not build) next to modules that other files
+ * templates that launch images the scan does not build; Packer templates whose images nothing
+ * launches) next to modules that other files
  * depend on or that depend on other files: one that launches a Packer image by name, one another
  * module instantiates (and its region comes from there), maintenance windows compared across
  * regions, user-data loaded with file(), a timer written by user-data, a CNI's Helm release (and its
@@ -30,6 +31,12 @@ export const terraformTree: Record<string, string> = {
   'images/node/node.pkr.hcl':
     'source "amazon-ebs" "node" {\n  ami_name = "node-{{timestamp}}"\n  source_ami_filter {\n    filters = { name = "ubuntu/images/*ubuntu-jammy-22.04-amd64-server-*" }\n    owners  = ["099720109477"]\n  }\n}\nbuild {\n  sources = ["source.amazon-ebs.node"]\n  provisioner "shell" {\n    script = "scripts/provision.sh"\n  }\n}\n',
   'images/node/scripts/provision.sh': '#!/bin/bash\napt-get install -y unattended-upgrades\nsystemctl enable unattended-upgrades\n',
+  // templates that stand alone: nothing launches their images, they provision nothing from other
+  // files; one copied into a region (its stock apt timer is a schedule there), one in two files
+  'images/bare/bare.pkr.hcl':
+    'source "amazon-ebs" "bare" {\n  ami_name    = "bare-{{timestamp}}"\n  ami_regions = ["us-east-1"]\n  source_ami_filter {\n    filters = { name = "ubuntu/images/*ubuntu-jammy-22.04-amd64-server-*" }\n    owners  = ["099720109477"]\n  }\n}\nbuild {\n  sources = ["source.amazon-ebs.bare"]\n  provisioner "shell" {\n    inline = ["apt-get install -y unattended-upgrades", "systemctl enable unattended-upgrades"]\n  }\n}\n',
+  'images/gold/sources.pkr.hcl': 'source "googlecompute" "gold" {\n  image_name          = "gold-v1"\n  image_family        = "gold"\n  source_image_family = "ubuntu-2204-lts"\n}\n',
+  'images/gold/gold.pkr.hcl': 'build {\n  sources = ["source.googlecompute.gold"]\n  provisioner "shell" {\n    inline = ["apt-get install -y unattended-upgrades"]\n  }\n}\n',
   // -- modules that stand alone
   'regions/r1/pool-a/main.tf': pool('us-east-1', 'pool_a', 'package_upgrade: true\npackages: [unattended-upgrades]'),
   'regions/r2/pool-b/main.tf': `provider "aws" {\n  region = var.region\n}\n\nresource "aws_launch_template" "pool_b" {\n  name_prefix   = "\${local.name}-"\n  instance_type = var.size\n${userData('package_upgrade: true')}}\n`,
