@@ -151,6 +151,12 @@ async function scan(opts: EngineOptions, modulesUnread: boolean): Promise<Engine
   diagnostics.push(...walked.diagnostics);
   phase('walk');
 
+  // A reported configuration file leaves nothing unread: its waivers cover findings anywhere, and
+  // one that has expired is reported at the waiver even when what it waives is an unchanged file
+  // (an edit that changes nothing the configuration says keeps the stored verdicts valid).
+  const configRel = opts.config.source ? toPosix(path.relative(root, opts.config.source)) : undefined;
+  const leaveUnread = !!state && !(configRel && opts.reportPaths?.has(configRel));
+
   // -- detect, read, parse (from the cache, here or in workers), link
   const parsed = await session.parseAll(walked.files, {
     workers: opts.workers ?? 1,
@@ -159,7 +165,7 @@ async function scan(opts: EngineOptions, modulesUnread: boolean): Promise<Engine
     onProgress: opts.onProgress,
     lazy: opts.reportPaths ? (p) => !opts.reportPaths!.has(p) : undefined,
     state,
-    reportPaths: state ? opts.reportPaths : undefined,
+    reportPaths: leaveUnread ? opts.reportPaths : undefined,
     looseUnread: state?.storedConfig === configHash,
     modulesUnread,
   });

@@ -298,6 +298,19 @@ describe('files a rule failed on', () => {
   });
 });
 
+describe('a reported configuration file', () => {
+  it('reads every file: a waiver in it that expired must be reported although what it waives is unread', async () => {
+    const config = `${looseTree['faultline.yaml']}waivers:\n  - rule: FL104\n    paths: ["regions/r2/scripts/user-data.yaml"]\n    reason: lab nodes, rebuilt nightly\n    until: 2020-01-01\n`;
+    const { root, cacheDir } = await warmTree('config reported', { ...looseTree, 'faultline.yaml': config });
+    // a comment changes nothing the configuration says: the loose verdicts stay valid
+    writeFileSync(path.join(root, 'faultline.yaml'), `# reviewed\n${config}`);
+    const warm = await scanTree(root, { cacheDir, changed: ['faultline.yaml'], racyWindowMs: 0 });
+    const cold = await scanTree(root, { changed: ['faultline.yaml'] });
+    expect(comparable(warm)).toEqual(comparable(cold));
+    expect(cold.result.findings.map((f) => `${f.ruleId} ${f.location.path}`)).toContain('FL002 faultline.yaml');
+  });
+});
+
 describe('loose files judged under another configuration', () => {
   it('are read again until a whole-tree scan judges them under the new one', async () => {
     const { root, cacheDir } = await warmTree('config change', looseTree);
