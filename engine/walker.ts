@@ -51,6 +51,14 @@ export function isInside(root: string, p: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/**
+ * A directory entry's path: the directory's and the entry's name (which holds no separator), joined
+ * without `path.join`'s normalisation, which was a tenth of a 10,000-file walk.
+ */
+function child(dir: string, name: string): string {
+  return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+}
+
 export async function walk(opts: WalkOptions): Promise<WalkResult> {
   const files: WalkedFile[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -98,9 +106,8 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
     if (entries.some((e) => e.name === '.gitignore')) loadGitignore(absDir, rel);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const ent of entries) {
-      const abs = path.join(absDir, ent.name);
       const childRel = rel ? `${rel}/${ent.name}` : ent.name;
-      visit(abs, childRel, path.join(realDir, ent.name), ent.isSymbolicLink(), ent.isDirectory(), ent.isFile(), realAncestors);
+      visit(child(absDir, ent.name), childRel, child(realDir, ent.name), ent.isSymbolicLink(), ent.isDirectory(), ent.isFile(), realAncestors);
     }
   };
 
