@@ -20,6 +20,8 @@ import type { Diagnostic } from './model.js';
 
 /** Directories never worth scanning: VCS metadata, dependency and tool caches. */
 export const DEFAULT_EXCLUDES = ['**/.git/**', '**/node_modules/**', '**/.terraform/**', '**/.faultline-cache/**'];
+/** The names of `DEFAULT_EXCLUDES`: an entry of one of these names is not scanned, nor anything under it. */
+const DEFAULT_EXCLUDED_NAMES: ReadonlySet<string> = new Set(DEFAULT_EXCLUDES.map((g) => /^\*\*\/([^/*]+)\/\*\*$/.exec(g)![1]));
 
 export interface WalkOptions {
   /** Absolute scan root; all paths are reported relative to it. */
@@ -66,6 +68,18 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
   const realRoot = fs.realpathSync(opts.root);
   const includeMatch = opts.include.length ? picomatch(opts.include, { dot: true }) : () => true;
   const excludeMatch = picomatch([...DEFAULT_EXCLUDES, ...opts.exclude], { dot: true });
+  const userExcludeMatch = opts.exclude.length ? picomatch(opts.exclude, { dot: true }) : undefined;
+  /**
+   * Whether an entry is excluded (`rel`, or `rel/` as a directory). Below a directory that was not
+   * excluded, a default exclude (any path through a directory of one of `DEFAULT_EXCLUDED_NAMES`)
+   * can only match the entry's own name, so only user globs need picomatch there (its tests were a
+   * tenth of a 10,000-file walk).
+   */
+  const excluded = (rel: string, name: string | undefined): boolean => {
+    if (name === undefined) return excludeMatch(rel) || excludeMatch(rel + '/');
+    if (DEFAULT_EXCLUDED_NAMES.has(name)) return true;
+    return !!userExcludeMatch && (userExcludeMatch(rel) || userExcludeMatch(rel + '/'));
+  };
   // gitignore matchers by the directory (repo-relative) that holds the .gitignore
   const gitignores: { dir: string; ig: Ignore }[] = [];
 
@@ -107,7 +121,7 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const ent of entries) {
       const childRel = rel ? `${rel}/${ent.name}` : ent.name;
-      visit(child(absDir, ent.name), childRel, child(realDir, ent.name), ent.isSymbolicLink(), ent.isDirectory(), ent.isFile(), realAncestors);
+      visit(child(absDir, ent.name), childRel, child(realDir, ent.name), ent.isSymbolicLink(), ent.isDirectory(), ent.isFile(), realAncestors, ent.name);
     }
   };
 
@@ -120,8 +134,10 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
     isDir: boolean,
     isFile: boolean,
     realAncestors: Set<string>,
+    /** The entry's name when it is visited from its directory's listing (its parents were not excluded). */
+    name?: string,
   ): void => {
-    if (excludeMatch(rel) || excludeMatch(rel + '/')) return;
+    if (excluded(rel, name)) return;
     if (isLink) {
       let real: string;
       try {

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { walk } from '../../engine/walker.js';
+import picomatch from 'picomatch';
+import { DEFAULT_EXCLUDES, walk } from '../../engine/walker.js';
 import { readSource } from '../../engine/read.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-walk-'));
@@ -25,6 +26,27 @@ describe('walker', () => {
     const root = tree({ 'b.tf': '', 'a/c.yaml': '', '.git/config': '', 'node_modules/x/y.yaml': '', 'm/.terraform/z.tf': '' });
     const r = await walk({ ...base, root, targets: [root] });
     expect(r.files.map((f) => f.path)).toEqual(['a/c.yaml', 'b.tf']);
+  });
+
+  it('excludes what the default and user globs match, at any depth, as files or directories, as testing every path with the globs does', async () => {
+    const paths = [
+      'a/b/.git/HEAD', 'a/.git', 'x/node_modules', 'x/y/node_modules/p/q.yaml', 'deep/er/.terraform/t.tf', 'c/.faultline-cache/pack',
+      'build/out.tf', 'src/build/gen/g.tf', 'docs/a.md', 'docs/sub/b.md', 'tmp', 'tmp2/t.tf', 'keep/.gitignored.tf', 'keep/node_modules.tf', 'k.tf',
+    ];
+    const root = tree(Object.fromEntries(paths.map((p) => [p, ''])));
+    const exclude = ['**/build/**', 'docs/*.md', 'tmp', 'tmp2/'];
+    // the reference: an entry goes when a glob matches it, or it with a trailing slash, or a directory above it
+    const globs = picomatch([...DEFAULT_EXCLUDES, ...exclude], { dot: true });
+    const gone = (rel: string) => rel.split('/').some((_, i, parts) => {
+      const p = parts.slice(0, i + 1).join('/');
+      return globs(p) || globs(`${p}/`);
+    });
+    const r = await walk({ ...base, root, targets: [root], exclude, gitignore: false });
+    expect(r.files.map((f) => f.path)).toEqual(paths.filter((p) => !gone(p)).sort());
+    expect(r.files.map((f) => f.path)).toEqual(['docs/sub/b.md', 'k.tf', 'keep/.gitignored.tf', 'keep/node_modules.tf']);
+    // a target inside an excluded directory stays excluded
+    const t = await walk({ ...base, root, targets: [path.join(root, 'x/y/node_modules/p/q.yaml')], exclude, gitignore: false });
+    expect(t.files).toEqual([]);
   });
 
   it('honours nested .gitignore files and include/exclude globs', async () => {
