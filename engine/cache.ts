@@ -348,6 +348,8 @@ export class ParseCache {
   private window = Buffer.alloc(0);
   private windowAt = 0;
   private windowLen = 0;
+  /** Where the last read through the window ended (reads that follow on from it fill the window). */
+  private lastEnd = 0;
 
   private constructor(dir: string, bucket: string, salt: string, secret: Buffer | undefined, note?: string) {
     this.bucket = bucket;
@@ -587,10 +589,17 @@ export class ParseCache {
     return throughWindow ? this.windowed(fd, at, length) : readExactly(fd, at, length);
   }
 
-  /** `length` bytes of the pack at `at` through `fd`, from the window when it holds them. */
+  /**
+   * `length` bytes of the pack at `at` through `fd`, from the window when it holds them. A read
+   * that does not follow on from the last one (a changed-files run reads a few records scattered
+   * over the pack) reads its record alone: a window of 1 MiB for each of them copied 30 MB to read
+   * 33 records.
+   */
   private windowed(fd: number, at: number, length: number): Buffer | undefined {
+    const follows = at >= this.lastEnd && at < this.lastEnd + READ_WINDOW;
+    this.lastEnd = at + length;
     if (at >= this.windowAt && at + length <= this.windowAt + this.windowLen) return this.window.subarray(at - this.windowAt, at - this.windowAt + length);
-    if (length > READ_WINDOW) return readExactly(fd, at, length);
+    if (length > READ_WINDOW || !follows) return readExactly(fd, at, length);
     if (this.window.length < READ_WINDOW) this.window = Buffer.allocUnsafe(READ_WINDOW);
     this.windowAt = at;
     this.windowLen = fs.readSync(fd, this.window, 0, READ_WINDOW, at);
