@@ -73,8 +73,8 @@ export interface ParseAllOptions {
   looseUnread?: boolean;
   /**
    * With `looseUnread`, files of loose Terraform modules and Packer template directories may be
-   * left unread too (a scan's second
-   * try, when its first one found it needs one after linking, sets this false: see engine.ts).
+   * left unread too (a scan's second try, when its first one found it needs one after linking, sets
+   * this false: see engine.ts).
    */
   modulesUnread?: boolean;
 }
@@ -524,10 +524,11 @@ export class ParseSession {
       await pool?.destroy();
     }
     // Terraform modules and Packer template directories left unread: the link phase evaluates and
-    // embeds per directory, so they are decided now. Read: a directory with a file that was read (changed, new, or without a
-    // mark), a module that a module block read instantiates, and every module when a reported file
-    // holds a fleet-wide fact (a global Kubernetes object, a Helm values file, a Terraform resource
-    // that can install a CNI or gives a cluster version: `holdsFleetWideFact`).
+    // embeds per directory, so they are decided now. Read: a directory with a file that was read
+    // (changed, new, or without a mark), a module that a module block read instantiates, and every
+    // directory when a reported file holds a fleet-wide fact (a global Kubernetes object, a Helm
+    // values file, a Terraform resource that can install a CNI or gives a cluster version:
+    // `holdsFleetWideFact`).
     if (unread.some((x) => x.u.kind === 'module')) {
       const reported = po.reportPaths!;
       const dirs = new Set<string>();
@@ -614,9 +615,7 @@ export class ParseSession {
       // the image regions, and the image's findings list it
       const units = unread.map((x) => x.u).filter((u): u is Extract<Unreadable, { kind: 'module' }> => u.kind === 'module');
       const launches = units.flatMap((u) => u.launches ?? []);
-      if (launches.length) {
-        if (launchesAnyIndexed(launches, packerImageNames(linked))) return 'retry';
-      }
+      if (launches.length && launchesAnyIndexed(launches, packerImageNames(linked))) return 'retry';
       // and a Packer template directory still unread whose image a Terraform document read now
       // launches by name (the launcher gives the image its regions; the image's findings list it)
       const images = units.flatMap((u) => u.images ?? []);

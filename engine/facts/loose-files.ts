@@ -196,7 +196,11 @@ export function looseFiles(scan: ScanModel, reports: readonly { loc: Loc; relate
 
   // the names of a Packer directory's images, kept with each of its files
   const filesOfModule = new Map<string, string[]>();
-  for (const [f, m] of moduleOf) filesOfModule.set(m, [...(filesOfModule.get(m) ?? []), f]);
+  for (const [f, m] of moduleOf) {
+    const l = filesOfModule.get(m);
+    if (l) l.push(f);
+    else filesOfModule.set(m, [f]);
+  }
   const unitImages = new Map<string, StoredImageName[]>();
   const imagesOf = (module: string): StoredImageName[] => {
     let names = unitImages.get(module);
