@@ -519,3 +519,11 @@ export function bool(v: Value | undefined): boolean | undefined {
 export function items(v: Value | undefined): Value[] {
   return isSeq(v) ? v.items : [];
 }
+
+/** The string items of a value that is a list of strings (e.g. Packer `ami_regions`). */
+export function stringItems(v: Value | undefined): string[] {
+  if (!v) return [];
+  if (v.kind === 'seq') return v.items.map((i) => str(i)).filter((s): s is string => !!s);
+  const s = str(v);
+  return s ? [s] : [];
+}

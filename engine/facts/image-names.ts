@@ -4,27 +4,21 @@
  * whether a Packer document read names an image that a Terraform module left unread launches
  * (engine/parse-session.ts). So it is part of the parser salt (`STORED_FACTS`).
  */
-import { str, type Document, type DocumentOf, type HclBlock, type Value } from '../model.js';
+import { str, stringItems, type Document, type DocumentOf, type HclBlock } from '../model.js';
 import type { Loc } from '../source.js';
 
 /** Packer source attributes that name the image a source makes. */
 export const PACKER_IMAGE_NAME_ATTRS: readonly string[] = ['ami_name', 'image_name', 'managed_image_name', 'image_family', 'vm_name', 'snapshot_name'];
 
-function attr(block: HclBlock, name: string) {
+/** An HCL block's attribute by name. */
+export function attr(block: HclBlock, name: string) {
   return block.body.attributes.find((x) => x.name === name);
 }
 
-function attrStr(block: HclBlock, name: string): string | undefined {
+/** An HCL block's attribute as a string, when it is a scalar. */
+export function attrStr(block: HclBlock, name: string): string | undefined {
   const a = attr(block, name);
   return a ? str(a.value) : undefined;
-}
-
-/** The strings of a value: a list's string items, or the value itself. */
-function stringItems(v: Value | undefined): string[] {
-  if (!v) return [];
-  if (v.kind === 'seq') return v.items.map((i) => str(i)).filter((s): s is string => !!s);
-  const s = str(v);
-  return s ? [s] : [];
 }
 
 /** fnmatch-style glob (`*`, `?`, `[...]`) to RegExp. */
@@ -194,7 +188,6 @@ export function launchesOfDocs(docs: readonly Document[]): Launch[] {
   const moduleDocs = (dir: string) => byDir.get(dir) ?? [];
   return [...byDir.values()].flatMap((ds) => ds.flatMap((d) => launchesOfDoc(moduleDocs, d)));
 }
-
 
 /**
  * `imageNameMatches` against every name of every image, without trying each image: exact names

@@ -23,6 +23,7 @@ import {
   isSeq,
   items,
   str,
+  stringItems,
   type Document,
   type DocumentOf,
   type Expr,
@@ -34,10 +35,10 @@ import {
 import { listFirstPerKey, type RelatedLocation } from '../rule-api.js';
 import type { ScanModel } from '../scan-model.js';
 import { positionAt, type Loc } from '../source.js';
-import { RegionResolver, stringItems, type RegionAttribution } from './regions.js';
+import { RegionResolver, type RegionAttribution } from './regions.js';
 import { kubernetesFacts } from './kubernetes.js';
 import { CNI_TF_TYPES } from './terraform-modules.js';
-import { bootsOn, globToRegExp, ImageNameIndex, imageNameMatches, imageRefsOf, launchesOfDoc, PACKER_IMAGE_NAME_ATTRS, resourceCloud, sourceClouds, type Launch } from './image-names.js';
+import { attr, attrStr, bootsOn, globToRegExp, ImageNameIndex, imageNameMatches, imageRefsOf, launchesOfDoc, PACKER_IMAGE_NAME_ATTRS, resourceCloud, sourceClouds, type Launch } from './image-names.js';
 
 export { globToRegExp, imageNameMatches, type Launch };
 
@@ -46,7 +47,7 @@ function terraformDocsOf(scan: ScanModel): (dir: string) => DocumentOf<'terrafor
   return (dir) => scan.moduleDocs('terraform', dir);
 }
 
-/** The image references of a root Terraform document's resources (see `launchesOf` in image-names.ts). */
+/** The image references of a root Terraform document's resources (`launchesOfDoc`, with the scan's module directories). */
 export function launchesOf(scan: ScanModel, doc: DocumentOf<'terraform'>): Launch[] {
   return launchesOfDoc(terraformDocsOf(scan), doc);
 }
@@ -257,15 +258,6 @@ function within(inner: Loc, outer: Loc): boolean {
 function headerLoc(b: HclBlock): Loc {
   const last = b.labelLocs[b.labelLocs.length - 1];
   return { file: b.typeLoc.file, start: b.typeLoc.start, end: last ? last.end : b.typeLoc.end };
-}
-
-function attr(block: HclBlock, name: string) {
-  return block.body.attributes.find((a) => a.name === name);
-}
-
-function attrStr(block: HclBlock, name: string): string | undefined {
-  const a = attr(block, name);
-  return a ? str(a.value) : undefined;
 }
 
 /** Every string in a value tree. */
@@ -939,11 +931,12 @@ function terraformConsumersAndLayers(scan: ScanModel, regions: RegionResolver, i
   type Consumer = NodeImage['consumers'][number];
   const launchers = new Map<Proto[], Consumer[]>();
   const order = new Map<Consumer, number>();
+  const moduleDocs = terraformDocsOf(scan);
   for (const doc of scan.ofFormat('terraform')) {
     if (doc.origin) continue;
     const kids = scan.children(doc);
     for (const block of doc.model.body.blocks.filter((b) => b.type === 'resource')) {
-      const refs = imageRefsOf(terraformDocsOf(scan), doc, block);
+      const refs = imageRefsOf(moduleDocs, doc, block);
       const resource = block.labels.join('.');
       let bases: Proto[] = [];
       if (refs.length) {

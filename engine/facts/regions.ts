@@ -15,7 +15,7 @@
  */
 import picomatch from 'picomatch';
 import type { FleetConfig } from '../config.js';
-import { str, type Document, type DocumentOf, type HclBlock, type Value } from '../model.js';
+import { str, type Document, type DocumentOf, type HclBlock } from '../model.js';
 import type { ScanModel } from '../scan-model.js';
 import type { Loc } from '../source.js';
 
@@ -167,10 +167,3 @@ export class RegionResolver {
   }
 }
 
-/** The string items of a value that is a list of strings (e.g. Packer `ami_regions`). */
-export function stringItems(v: Value | undefined): string[] {
-  if (!v) return [];
-  if (v.kind === 'seq') return v.items.map((i) => str(i)).filter((s): s is string => !!s);
-  const s = str(v);
-  return s ? [s] : [];
-}
