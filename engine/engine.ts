@@ -102,8 +102,9 @@ function formatMessage(template: string | undefined, data: Record<string, string
 export async function runScan(opts: EngineOptions): Promise<EngineOutput> {
   const first = await scan(opts, true);
   if (first !== 'retry') return first;
-  // a changed-files scan left a Terraform module unread that it turned out to need after linking
-  // (see `UnreadFiles.resolve`): scan again, reading every module; rare, and then about twice as long
+  // a changed-files scan left a Terraform module or Packer template directory unread that it turned
+  // out to need after linking (see `UnreadFiles.resolve`): scan again, reading every such directory;
+  // rare, and then about twice as long
   const second = await scan(opts, false);
   if (second === 'retry') throw new Error('internal error: a scan that leaves no module unread asked to be tried again');
   if (second.state) second.state.retried = true;

@@ -26,6 +26,9 @@ export interface ScanStats {
   suppressed: number;
 }
 
+/** What a schedule does when it fires: package updates, a reboot, a provider window, another job. */
+export const SCHEDULE_KINDS = ['install', 'reboot', 'maintenance', 'job'] as const;
+
 /**
  * A schedule turned into UTC time: when something that installs, reboots or disrupts can fire,
  * over one week, attributed to a region. Reports draw the fleet timeline from these.
@@ -34,7 +37,7 @@ export interface ScheduleWindow {
   /** Fleet region name, or 'unknown'. */
   region: string;
   /** What fires: 'install' (package updates), 'reboot', 'maintenance' (provider window), 'job'. */
-  kind: 'install' | 'reboot' | 'maintenance' | 'job';
+  kind: (typeof SCHEDULE_KINDS)[number];
   /** Plain words: "apt-daily-upgrade.timer (unattended-upgrades)", "aws_ssm_maintenance_window.patch". */
   label: string;
   /** The schedule as written (`OnCalendar=*-*-* 6:00`, `cron(0 3 ? * SUN *)`). */

@@ -32,7 +32,7 @@ import type { K8sLinks } from './facts/kubernetes-links.js';
 import type { Launch, StoredImageName } from './facts/image-names.js';
 import type { Loc } from './source.js';
 import type { RelatedLocation } from './rule-api.js';
-import type { ScheduleWindow } from './result.js';
+import { SCHEDULE_KINDS, type ScheduleWindow } from './result.js';
 
 const STATE_VERSION = 7;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
@@ -80,6 +80,11 @@ function looksLikeLaunch(x: unknown): x is Launch {
   return !!l && typeof l === 'object' && (l.cloud === undefined || typeof l.cloud === 'string') && strings(l.refs);
 }
 
+function looksLikeImageName(x: unknown): x is StoredImageName {
+  const i = x as StoredImageName | undefined;
+  return !!i && typeof i === 'object' && typeof i.name === 'string' && (i.clouds === undefined || strings(i.clouds));
+}
+
 const isLoc = (x: unknown): boolean => {
   const l = x as Loc | undefined;
   return !!l && typeof l === 'object' && typeof l.file === 'string' && Number.isInteger(l.start) && Number.isInteger(l.end);
@@ -91,7 +96,7 @@ function looksLikeSchedule(x: unknown): x is StoredSchedule {
   return (
     !!f &&
     typeof f === 'object' &&
-    ['install', 'reboot', 'maintenance', 'job'].includes(f.kind) &&
+    SCHEDULE_KINDS.includes(f.kind) &&
     strings([f.label, f.resource, f.expression, f.region]) &&
     (f.timezone === undefined || typeof f.timezone === 'string') &&
     Array.isArray(f.intervals) &&
@@ -116,7 +121,7 @@ function looksLikeUnreadable(x: unknown): x is Unreadable {
     return (
       typeof u.dir === 'string' &&
       (u.launches === undefined || (Array.isArray(u.launches) && u.launches.every(looksLikeLaunch))) &&
-      (u.images === undefined || (Array.isArray(u.images) && u.images.every((i) => typeof i?.name === 'string' && (i.clouds === undefined || strings(i.clouds))))) &&
+      (u.images === undefined || (Array.isArray(u.images) && u.images.every(looksLikeImageName))) &&
       schedulesOk(u.schedules)
     );
   return u.kind === 'k8s' && !!u.links && strings(u.links.offers) && strings(u.links.seeks) && typeof u.links.global === 'boolean';
@@ -195,7 +200,7 @@ export interface StateStats {
   textReads: number;
   /** Changed-files mode: files left unread (no reported finding can depend on them; see `Unreadable`). */
   unread: number;
-  /** Changed-files mode: the scan was tried again, reading every Terraform module (see engine.ts). */
+  /** Changed-files mode: the scan was tried again, reading every Terraform module and Packer template directory (see engine.ts). */
   retried?: boolean;
 }
 

@@ -36,8 +36,6 @@ import type { RelatedLocation } from '../rule-api.js';
 import type { ScheduleWindow } from '../result.js';
 import type { ScanModel } from '../scan-model.js';
 import type { StoredSchedule } from '../scan-state.js';
-
-export type { StoredSchedule };
 import { positionAt, type Loc } from '../source.js';
 import { RegionResolver, type RegionAttribution } from './regions.js';
 import { nodeImages } from './node-image.js';
@@ -158,12 +156,13 @@ export interface ScheduleFact {
   timer?: TimerSettings;
 }
 
+export type { StoredSchedule };
+
 /** How many related locations of a schedule are stored, and listed by FL201. */
 export const STORED_RELATED = 2;
 
 /** A fact as stored for its file (`StoredSchedule`). */
 export function storeSchedule(f: ScheduleFact, scan: ScanModel): StoredSchedule {
-  const file = scan.files.get(f.loc.file);
   const embedding = f.document?.origin ? scan.ancestry(f.document).filter((d) => d.origin).map((d) => d.origin!.label) : undefined;
   return {
     kind: f.kind,
@@ -178,7 +177,7 @@ export function storeSchedule(f: ScheduleFact, scan: ScanModel): StoredSchedule 
     // FL201 lists an attribution's location unless it is the schedule's own (the same object)
     ...(f.attribution ? { attribution: { how: f.attribution.how, ...(f.attribution.loc && f.attribution.loc !== f.loc ? { loc: { ...f.attribution.loc } } : {}) } } : {}),
     related: f.related.slice(0, STORED_RELATED).map((r) => ({ loc: { file: r.loc.file, start: r.loc.start, end: r.loc.end }, message: r.message })),
-    line: file ? positionAt(file, f.loc.start).line : 1,
+    line: lineOf(f, scan),
     ...(embedding?.length ? { embedding } : {}),
   };
 }
@@ -1196,9 +1195,20 @@ export function allSchedules(scan: ScanModel): ScheduleFact[] {
   return out;
 }
 
-/** A fact as report data (the fleet timeline). */
-export function toScheduleWindow(f: ScheduleFact, scan: ScanModel): ScheduleWindow {
+/** Whether a schedule is one stored for a file the scan left unread. */
+export function isStoredSchedule(f: ScheduleFact | StoredSchedule): f is StoredSchedule {
+  return 'line' in f;
+}
+
+/** The 1-based line a schedule's expression starts on (stored with a stored schedule). */
+function lineOf(f: ScheduleFact | StoredSchedule, scan: ScanModel): number {
+  if (isStoredSchedule(f)) return f.line;
   const file = scan.files.get(f.loc.file);
+  return file ? positionAt(file, f.loc.start).line : 1;
+}
+
+/** A fact, computed or stored, as report data (the fleet timeline). */
+export function toScheduleWindow(f: ScheduleFact | StoredSchedule, scan: ScanModel): ScheduleWindow {
   return {
     region: f.region,
     kind: f.kind,
@@ -1207,6 +1217,6 @@ export function toScheduleWindow(f: ScheduleFact, scan: ScanModel): ScheduleWind
     timezone: f.timezone ?? 'unknown',
     intervals: f.intervals.map(([a, b]) => [a, b] as [number, number]),
     path: f.loc.file,
-    line: file ? positionAt(file, f.loc.start).line : 1,
+    line: lineOf(f, scan),
   };
 }

@@ -2,14 +2,14 @@
  * FL201 synchronized-updates-across-regions: update, reboot and maintenance windows of more
  * regions than the blast-radius budget allows overlap (or come closer than the health gap).
  */
-import { allSchedules, compareSchedules, STORED_RELATED, toScheduleWindow, type ScheduleFact, type StoredSchedule } from '../../engine/facts/schedules.js';
+import { allSchedules, compareSchedules, isStoredSchedule, STORED_RELATED, toScheduleWindow, type ScheduleFact, type StoredSchedule } from '../../engine/facts/schedules.js';
+import { SCHEDULE_KINDS } from '../../engine/result.js';
 import { defineRule, listFirstPerKey, type RelatedLocation } from '../../engine/rule-api.js';
 import { describeIntervals, mergeIntervals, widenIntervals, WEEK_MINUTES, type Interval } from '../../engine/schedule/week.js';
 
 type Kind = ScheduleFact['kind'];
 /** A schedule of the scan, or one stored for a file a changed-files scan left unread. */
 type Fact = ScheduleFact | StoredSchedule;
-const isStored = (f: Fact): f is StoredSchedule => 'line' in f;
 
 interface Options extends Record<string, unknown> {
   maxConcurrentRegions: number;
@@ -74,7 +74,7 @@ export default defineRule<Options>({
         healthGapMinutes: { type: 'integer', minimum: 0, maximum: 1440, default: 30, description: "Minimum time between one region's window end and the next region's start." },
         kinds: {
           type: 'array',
-          items: { enum: ['install', 'reboot', 'maintenance', 'job'] },
+          items: { enum: [...SCHEDULE_KINDS] },
           uniqueItems: true,
           default: ['install', 'reboot', 'maintenance'],
           description: 'Which schedules count: package installs, reboots, provider maintenance windows, other jobs.',
@@ -96,13 +96,7 @@ export default defineRule<Options>({
     // the scan's schedules and the stored ones of files left unread, in an order that follows from
     // the schedules alone (so a changed-files scan lists and picks what a whole-tree scan does)
     const facts: Fact[] = [...allSchedules(ctx.scan), ...ctx.scan.storedSchedules].sort(compareSchedules);
-    ctx.publishSchedules(
-      facts.map((f) =>
-        isStored(f)
-          ? { region: f.region, kind: f.kind, label: f.label, expression: f.expression, timezone: f.timezone ?? 'unknown', intervals: f.intervals.map(([a, b]) => [a, b] as [number, number]), path: f.loc.file, line: f.line }
-          : toScheduleWindow(f, ctx.scan),
-      ),
-    );
+    ctx.publishSchedules(facts.map((f) => toScheduleWindow(f, ctx.scan)));
     const { maxConcurrentRegions: max, healthGapMinutes: gap, kinds, maxRelatedPerRegion } = ctx.options;
     const relevant = facts.filter((f) => kinds.includes(f.kind) && f.intervals.length && f.region !== 'unknown');
     const byRegion = new Map<string, Fact[]>();
@@ -167,7 +161,7 @@ export default defineRule<Options>({
         loc: primary.loc,
         resource: primary.resource,
         resourceLoc: primary.resourceLoc,
-        ...(isStored(primary) ? { embedding: primary.embedding } : { document: primary.document }),
+        ...(isStoredSchedule(primary) ? { embedding: primary.embedding } : { document: primary.document }),
         related,
         key: g.regions.join(','),
       });
