@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../engine/config-load.js';
+import { importModule } from '../engine/import-module.js';
 import { compilePolicies } from '../engine/policy.js';
 import type { Rule } from '../engine/rule-api.js';
 
@@ -19,7 +20,7 @@ export async function loadPlugins(modules: string[], policies: unknown[], source
   for (const m of modules) {
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(pathToFileURL(m).href)) as Record<string, unknown>;
+      mod = (await importModule(pathToFileURL(m).href)) as Record<string, unknown>;
     } catch (e) {
       throw new ConfigError(`plugin ${m} could not be loaded: ${(e as Error).message}`, source);
     }

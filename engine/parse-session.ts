@@ -7,8 +7,10 @@
  * dependencies, checked when its cache entry is used again).
  */
 import { existsSync, statSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
-import Tinypool from 'tinypool';
+import type Tinypool from 'tinypool';
 import { BODY_FIELDS, ParseCache, payloadParts, textHash, type CachedParse, type CachedSummary } from './cache.js';
 import type { Diagnostic, Document, DocumentOf, Format } from './model.js';
 import { HELM_VALUES, kubernetesFacts, rememberKubernetesFacts, type K8sFacts } from './facts/kubernetes.js';
@@ -19,10 +21,21 @@ import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
 import type { Limits, Scanner } from './scanner-api.js';
 import type { FileEntry, ScanState, StoredSchedule, Unreadable } from './scan-state.js';
 import { groupContexts } from './facts/loose-contexts.js';
+import { importModule } from './import-module.js';
 import { holdsFleetWideFact, moduleSourceDir, normalizeDir } from './facts/terraform-modules.js';
 import { launchesAnyIndexed, launchesOfDocs, packerImageNames } from './facts/image-names.js';
 import type { SourceFile } from './source.js';
 import type { WalkedFile } from './walker.js';
+
+/**
+ * tinypool, loaded only by a scan that starts workers (most start none: a pre-commit hook's, a
+ * small repository's). By file URL, so the bundled command line (cli/bundle-loader.ts) finds it as
+ * the module tree does.
+ */
+async function loadTinypool(): Promise<typeof Tinypool> {
+  const url = pathToFileURL(createRequire(import.meta.url).resolve('tinypool')).href;
+  return ((await importModule(url)) as { default: typeof Tinypool }).default;
+}
 
 const HEAD_BYTES = 4096;
 const headDecoder = new TextDecoder('utf-8', { fatal: false });
@@ -312,7 +325,7 @@ export class ParseSession {
     const workerFile = po.workerModule;
     const pool =
       workerCount > 1 && workerFile && walked.length >= (po.workerThreshold ?? WORKER_THRESHOLD) && /\.m?js$/.test(workerFile) && existsSync(workerFile)
-        ? new Tinypool({ filename: workerFile, minThreads: workerCount, maxThreads: workerCount })
+        ? new (await loadTinypool())({ filename: workerFile, minThreads: workerCount, maxThreads: workerCount })
         : undefined;
     // a facts-only worker result may need parsing again here (see `reparse`), synchronously
     if (pool) await this.initScanners('.', initProblems);

@@ -1,6 +1,7 @@
-// Bundle the compiled command line (dist/cli/entry.js and everything it imports) into one ES
-// module, dist/cli/faultline.mjs, which dist/cli/main.js loads while it is current. Run after `tsc`
-// (`npm run build` and `prepare` do both).
+// Bundle the compiled command line (dist/cli/entry.js and everything it imports) into one
+// CommonJS script, dist/cli/faultline.cjs, which dist/cli/main.js loads while it is current, and
+// write V8's code cache for it after a warm-up (dist/cli/faultline.code-cache; see
+// cli/bundle-loader.ts). Run after `tsc` (`npm run build` and `prepare` do both).
 //
 // Why: Node 20 resolves, reads, compiles and links every ES module of a tree on its own, and
 // faultline's tree (its ~150 modules plus yaml's and ajv's) took about 0.22 s to start, on every run
@@ -13,19 +14,23 @@
 // (dist/cli/parse-worker.js) keeps running from the module tree.
 //
 // `import.meta.url` in each bundled faultline module is rewritten to that module's own URL in
-// dist/ (computed from the bundle's at run time), so everything located relative to a module —
+// dist/ (computed from the bundle's, which cli/bundle-loader.ts passes in, at run time), so everything located relative to a module —
 // the package root (schemas/, docs/), the parse worker, createRequire'd packages, and the files the
 // parse cache's salt hashes — is found exactly where the module tree finds it.
 //
 // The third-party packages inside the bundle are listed, with their licence texts, in
 // dist/cli/third-party-licenses.txt (written here), which the bundle's first line points to.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(repo, 'dist');
-const out = path.join(dist, 'cli', 'faultline.mjs');
+const out = path.join(dist, 'cli', 'faultline.cjs');
+const codeCache = path.join(dist, 'cli', 'faultline.code-cache');
+// the bundle of earlier builds (an ES module, before the code cache)
+for (const f of ['faultline.mjs', 'faultline.mjs.map']) rmSync(path.join(dist, 'cli', f), { force: true });
 const licenses = path.join(dist, 'cli', 'third-party-licenses.txt');
 // What the bundle was built from, for main.js to check it is current: the faultline modules inside
 // it (relative to dist/cli; a `tsc -w` rebuild rewrites only the files that changed, so any of
@@ -56,7 +61,7 @@ let rolldown;
 try {
   ({ rolldown } = await import('rolldown'));
 } catch (e) {
-  for (const f of [out, `${out}.map`, licenses, inputs]) rmSync(f, { force: true });
+  for (const f of [out, `${out}.map`, codeCache, licenses, inputs]) rmSync(f, { force: true });
   console.warn(`faultline: not bundling (rolldown is unavailable here: ${e.message}); the command line runs from the module tree, about 0.1 s slower to start`);
   process.exit(0);
 }
@@ -70,13 +75,30 @@ const fromCli = (p) => {
 const EXTERNAL = ['tinypool', 'web-tree-sitter', 'typescript', 'ts-morph', '@typescript-eslint/typescript-estree', 'echarts', '@tree-sitter-grammars/tree-sitter-hcl', 'tree-sitter-bash'];
 const isExternal = (id) => id.startsWith('node:') || EXTERNAL.some((p) => id === p || id.startsWith(`${p}/`));
 
-/** Replaces `import.meta.url` in faultline's own modules with the module's URL in dist/. */
+/**
+ * Replaces engine/import-module.js, whose `import()` has no module loader in a script, by a call to
+ * the loader's (`__faultlineImport`, a parameter of cli/bundle-loader.ts's wrapper).
+ */
+function importThroughLoader() {
+  const file = path.join(dist, 'engine', 'import-module.js');
+  return {
+    name: 'faultline-import-through-loader',
+    load(id) {
+      return id === file ? 'export function importModule(url) {\n\treturn __faultlineImport(url);\n}\n' : null;
+    },
+  };
+}
+
+/**
+ * Replaces `import.meta.url` in faultline's own modules with the module's URL in dist/, relative to
+ * the bundle's own URL (`__faultlineBundleUrl`, a parameter of cli/bundle-loader.ts's wrapper).
+ */
 function ownModuleUrls() {
   return {
     name: 'faultline-own-module-urls',
     transform(code, id) {
       if (!id.startsWith(dist + path.sep) || !code.includes('import.meta.url')) return null;
-      const url = `new URL(${JSON.stringify(fromCli(id))}, import.meta.url).href`;
+      const url = `new URL(${JSON.stringify(fromCli(id))}, __faultlineBundleUrl).href`;
       return { code: code.replace(/\bimport\.meta\.url\b/g, url), map: null };
     },
   };
@@ -86,13 +108,14 @@ const build = await rolldown({
   input: path.join(dist, 'cli', 'entry.js'),
   platform: 'node',
   external: isExternal,
-  plugins: [ownModuleUrls()],
+  plugins: [importThroughLoader(), ownModuleUrls()],
   logLevel: 'warn',
 });
 // which packages went in decides the banner, so generate first, then write
-const { output } = await build.generate({ format: 'esm' });
+const { output } = await build.generate({ format: 'cjs' });
 // the old list goes first: a build interrupted before the new one is written leaves none, and the tree runs
 rmSync(inputs, { force: true });
+rmSync(codeCache, { force: true });
 const packages = bundledPackages(output[0].moduleIds);
 const own = output[0].moduleIds
   .filter((id) => id.startsWith(dist + path.sep) && id.endsWith('.js'))
@@ -100,10 +123,10 @@ const own = output[0].moduleIds
   .sort();
 await build.write({
   file: out,
-  format: 'esm',
+  format: 'cjs',
   sourcemap: true,
   comments: { legal: true },
-  banner: `/*! faultline command line, bundled by scripts/bundle.mjs. Includes ${packages.map((p) => `${p.name}@${p.version} (${p.license})`).join(', ')}: licence texts in ./third-party-licenses.txt */`,
+  banner: `/*! faultline command line, bundled by scripts/bundle.mjs (loaded by cli/bundle-loader.ts). Includes ${packages.map((p) => `${p.name}@${p.version} (${p.license})`).join(', ')}: licence texts in ./third-party-licenses.txt */`,
 });
 await build.close();
 const direct = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).dependencies ?? {};
@@ -115,8 +138,43 @@ const versions = Object.fromEntries(
 writeFileSync(inputs, `${JSON.stringify({ modules: own, packages: versions }, null, 2)}\n`);
 writeFileSync(
   licenses,
-  `Third-party code bundled into faultline.mjs (scripts/bundle.mjs)\n\n${packages.map((p) => `${'='.repeat(78)}\n${p.name}@${p.version} — ${p.license}\n${'='.repeat(78)}\n\n${p.text.trim()}\n`).join('\n')}`,
+  `Third-party code bundled into faultline.cjs (scripts/bundle.mjs)\n\n${packages.map((p) => `${'='.repeat(78)}\n${p.name}@${p.version} — ${p.license}\n${'='.repeat(78)}\n\n${p.text.trim()}\n`).join('\n')}`,
 );
+
+// V8's code cache for the bundle (cli/bundle-loader.ts): load it as dist/cli/main.js does, run it
+// on the example fleet as a pre-commit hook runs it (a whole-tree scan that fills a cache, then a
+// changed-files scan of three files of different formats that reads it, text and JSON out), and write
+// what V8 compiled on the way. It is an accelerator: without it (a failed warm-up, a Node that cannot
+// load the bundle) the command line compiles the bundle as it starts, and is about 50 ms slower.
+await warmUp().catch((e) => {
+  rmSync(codeCache, { force: true });
+  console.warn(`faultline: no code cache for the bundle (${e.message}); the command line compiles it on every start`);
+});
+
+async function warmUp() {
+  const { loadBundle, writeCodeCache } = await import(path.join(dist, 'cli', 'bundle-loader.js'));
+  (await import(path.join(dist, 'cli', 'heap.js'))).tuneHeap(); // the flags main.js sets before it loads the bundle
+  const fleet = path.join(repo, 'fixtures', 'example-fleet');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-warm-up-'));
+  const cwd = process.cwd();
+  const secret = process.env.FAULTLINE_CACHE_SECRET;
+  process.env.FAULTLINE_CACHE_SECRET = 'warm-up'; // no per-user secret file made for a throwaway cache
+  try {
+    const bundle = loadBundle(path.dirname(out), false);
+    const outputs = ['-q', '-f', 'text', '-o', path.join(tmp, 'out.txt'), '-f', 'json', '-o', path.join(tmp, 'out.json'), '--fail-on', 'never', '--cache', '--cache-dir', path.join(tmp, 'cache')];
+    process.chdir(fleet);
+    await bundle.main(['scan', '.', ...outputs]);
+    await bundle.main(['scan', '--changed', 'regions/us1/main.tf', 'k8s/usage-estimation/router.yaml', 'images/ubuntu-node/scripts/setup-node.sh', ...outputs]);
+    if (process.exitCode) throw new Error(`the warm-up scans exited ${process.exitCode}`);
+    if (!existsSync(path.join(tmp, 'out.json'))) throw new Error('the warm-up scans wrote no report');
+    writeCodeCache(path.dirname(out), bundle);
+  } finally {
+    process.chdir(cwd);
+    if (secret === undefined) delete process.env.FAULTLINE_CACHE_SECRET;
+    else process.env.FAULTLINE_CACHE_SECRET = secret;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
 /** The node_modules packages among the bundled modules, with their licence texts. */
 function bundledPackages(moduleIds) {
