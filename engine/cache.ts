@@ -28,7 +28,9 @@
  * documents it embeds are parsed only when that request is new.
  *
  * Layout: `<dir>/<salt16>-<root8>/pack`, an append-only log of records (magic, key, length, MAC,
- * payload), one per root file or link-phase embed; the newest record of a key wins. One file, not
+ * payload), one per root file or link-phase embed; the newest record of a key wins. Beside it,
+ * `index` lists where each key's newest record is, up to a point of the pack (see `readIndex`),
+ * so a run need not read the headers spread over the whole pack to find its records. One file, not
  * one per entry: creating ten thousand small files cost seconds on the CI machine's disk, and a
  * warm run reads every record through one descriptor and a 1 MiB window. Records are appended in
  * batches of whole records, each batch one `write` to a file opened for appending, so concurrent
@@ -60,6 +62,10 @@ const MAGIC = Buffer.from(`FLR${CACHE_FORMAT}`, 'latin1');
 const KEY_BYTES = 32;
 const MAC_BYTES = 32;
 const HEADER_BYTES = MAGIC.length + KEY_BYTES + 4 + MAC_BYTES;
+/** The pack's index file: its own magic (see `readIndex`). */
+const INDEX_MAGIC = Buffer.from(`FLI${CACHE_FORMAT}`, 'latin1');
+/** The index is written again once this many records follow the part of the pack it covers. */
+const INDEX_LAG = 64;
 /** The scan state file: its own magic, and a bound on what is read of it. */
 const STATE_MAGIC = Buffer.from(`FLS${CACHE_FORMAT}`, 'latin1');
 const MAX_STATE_BYTES = 256 << 20;
@@ -320,6 +326,17 @@ interface Slot {
   length: number;
 }
 
+/** The index file's contents (see `ParseCache.readIndex`): the keys end to end, 32 bytes each. */
+interface PackIndex {
+  ino: number;
+  dev: number;
+  size: number;
+  superseded: number;
+  keys: Uint8Array;
+  at: Float64Array;
+  length: Uint32Array;
+}
+
 export class ParseCache {
   readonly stats: CacheStats;
   private readonly bucket: string;
@@ -340,6 +357,13 @@ export class ParseCache {
   private superseded = 0;
   /** The pack ended in bytes that are not a whole record; they go before the next append. */
   private tornTail = false;
+  /**
+   * Records of the pack that the index file does not cover (walked at load, or appended since);
+   * -1 when no index file was taken, or it is not to be trusted (a record it pointed to failed
+   * authentication), so that it is written again, or removed.
+   */
+  private unindexed = -1;
+  private indexDropped = false;
   /** Whole records not yet appended (`size` already counts them), and their keys. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -411,8 +435,9 @@ export class ParseCache {
   }
 
   /**
-   * Read the record headers of the pack into the index. A header that does not parse (a torn
-   * append, junk) ends the walk: what follows is unreachable and treated as absent.
+   * Read the index of the pack: from the index file (see `readIndex`) as far as it covers the pack,
+   * then the record headers after that. A header that does not parse (a torn append, junk) ends the
+   * walk: what follows is unreachable and treated as absent.
    */
   private load(): Map<string, Slot> {
     if (this.index) return this.index;
@@ -424,9 +449,12 @@ export class ParseCache {
       return this.index;
     }
     try {
-      const total = fs.fstatSync(fd).size;
+      const st = fs.fstatSync(fd);
+      const total = st.size;
+      let at = this.readIndex(st);
+      this.unindexed = at < 0 ? -1 : 0;
+      if (at < 0) at = 0;
       // headers are read through the window: a hundred reads for a pack of 12,000 records
-      let at = 0;
       while (at + HEADER_BYTES <= total) {
         const head = this.windowed(fd, at, HEADER_BYTES);
         if (!head || !head.subarray(0, MAGIC.length).equals(MAGIC)) break;
@@ -437,6 +465,7 @@ export class ParseCache {
         const old = this.index.get(key);
         if (old) this.superseded += HEADER_BYTES + old.length;
         this.index.set(key, { at, payload, length });
+        if (this.unindexed >= 0) this.unindexed++;
         at = payload + length;
       }
       this.size = at;
@@ -453,6 +482,124 @@ export class ParseCache {
       fs.closeSync(fd);
     }
     return this.index;
+  }
+
+  /**
+   * The index file, `<bucket>/index`: magic, MAC (over the salt and the bytes, as the state's), then
+   * the pack it was made for (inode and device; appends keep them, a rewrite renames a new pack in),
+   * how many bytes of it it covers, the bytes of superseded records in them, and each key's newest
+   * record there. A changed-files run needs a few dozen records, and finding them by their headers
+   * read every byte of a 137 MB pack (the headers are spread over it): 15 ms of a pre-commit hook.
+   * Fills `index` and returns the bytes covered, or -1 when there is no index for this pack (absent,
+   * foreign, damaged, or not fitting the pack): the headers are then read from the start.
+   */
+  private readIndex(pack: fs.Stats): number {
+    if (!this.secret) return -1;
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(path.join(this.bucket, 'index'));
+    } catch {
+      return -1;
+    }
+    try {
+      if (bytes.length < INDEX_MAGIC.length + MAC_BYTES || !bytes.subarray(0, INDEX_MAGIC.length).equals(INDEX_MAGIC)) return -1;
+      const body = bytes.subarray(INDEX_MAGIC.length + MAC_BYTES);
+      if (!timingSafeEqual(bytes.subarray(INDEX_MAGIC.length, INDEX_MAGIC.length + MAC_BYTES), this.mac(`index\u0000${this.salt}`, body))) return -1;
+      const x = v8.deserialize(body) as Partial<PackIndex>;
+      const n = x.at?.length ?? -1;
+      if (
+        x.ino !== pack.ino ||
+        x.dev !== pack.dev ||
+        typeof x.size !== 'number' ||
+        x.size > pack.size ||
+        typeof x.superseded !== 'number' ||
+        !(x.at instanceof Float64Array) ||
+        !(x.length instanceof Uint32Array) ||
+        x.length.length !== n ||
+        !(x.keys instanceof Uint8Array) ||
+        x.keys.length !== n * KEY_BYTES
+      )
+        return -1;
+      const hex = Buffer.from(x.keys.buffer, x.keys.byteOffset, x.keys.byteLength).toString('hex');
+      for (let i = 0; i < n; i++) {
+        const at = x.at[i];
+        if (!Number.isInteger(at) || at < 0 || at + HEADER_BYTES + x.length[i] > x.size) {
+          this.index!.clear();
+          return -1;
+        }
+        this.index!.set(hex.slice(i * KEY_BYTES * 2, (i + 1) * KEY_BYTES * 2), { at, payload: at + HEADER_BYTES, length: x.length[i] });
+      }
+      this.superseded = x.superseded;
+      return x.size;
+    } catch {
+      this.index!.clear();
+      return -1;
+    }
+  }
+
+  /** Whether the pack holds, at `slot`, a header for `key` with the slot's length. */
+  private headerAt(slot: Slot, key: string): boolean {
+    try {
+      const head = this.readRange(slot.at, HEADER_BYTES, false);
+      return (
+        !!head &&
+        head.subarray(0, MAGIC.length).equals(MAGIC) &&
+        head.subarray(MAGIC.length, MAGIC.length + KEY_BYTES).toString('hex') === key &&
+        head.readUInt32LE(MAGIC.length + KEY_BYTES) === slot.length
+      );
+    } catch {
+      return false;
+    }
+  }
+
+  /** Remove the index file and write none this scan (a record it may have pointed to was not there). */
+  private dropIndex(): void {
+    this.indexDropped = true;
+    try {
+      if (!notPlain(path.join(this.bucket, 'index'), 'file')) fs.rmSync(path.join(this.bucket, 'index'), { force: true });
+    } catch {
+      /* a cache that cannot be written only loses time */
+    }
+  }
+
+  /**
+   * Write the index file when it is missing, not to be trusted, or INDEX_LAG records behind the
+   * pack (a temporary file, then a rename). A pack that cannot be indexed only loses the index.
+   */
+  private writeIndex(): void {
+    if (!this.index || !this.storing || this.indexDropped || (this.unindexed >= 0 && this.unindexed < INDEX_LAG)) return;
+    const file = path.join(this.bucket, 'index');
+    const tmp = `${file}.${process.pid}.tmp`;
+    let fd: number | undefined;
+    try {
+      if (this.tornTail || notPlain(file, 'file')) return;
+      fd = openPack(this.packFile, 'read');
+      const st = fs.fstatSync(fd);
+      fs.closeSync(fd);
+      fd = undefined;
+      // another scan appended meanwhile: what it appended is read from the headers next time
+      if (st.size < this.size) return;
+      const n = this.index.size;
+      const x: PackIndex = { ino: st.ino, dev: st.dev, size: this.size, superseded: this.superseded, keys: new Uint8Array(n * KEY_BYTES), at: new Float64Array(n), length: new Uint32Array(n) };
+      const keys = Buffer.from(x.keys.buffer);
+      let i = 0;
+      for (const [key, slot] of this.index) {
+        keys.write(key, i * KEY_BYTES, KEY_BYTES, 'hex');
+        x.at[i] = slot.at;
+        x.length[i++] = slot.length;
+      }
+      const body = v8.serialize(x);
+      fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+      fs.writeSync(fd, Buffer.concat([INDEX_MAGIC, this.mac(`index\u0000${this.salt}`, body), body]));
+      fs.closeSync(fd);
+      fd = undefined;
+      fs.renameSync(tmp, file);
+      this.unindexed = 0;
+    } catch (e) {
+      this.stats.note ??= `cache index not written: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+      if (fd !== undefined) fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+    }
   }
 
   /** The cached parse for a key, if present and authentic; `validDeps` checks the recorded dependencies. */
@@ -549,6 +696,9 @@ export class ParseCache {
     } catch {
       payload = 'unreadable';
     }
+    // the index file may be what sent us to a record that is not there (the header there is not
+    // this key's): then the next scan reads the headers instead
+    if ((payload === 'unreadable' || payload === 'forged') && !this.headerAt(slot, key)) this.dropIndex();
     if (payload === 'unreadable') return this.reject('an entry could not be read');
     if (payload === 'forged') return this.reject('an entry failed authentication (foreign or corrupt)');
     if (payload.length < 4 || 4 + payload.readUInt32LE(0) > payload.length) return this.reject('an entry could not be decoded');
@@ -623,12 +773,13 @@ export class ParseCache {
   /** Store an encoded payload (`encodePayload`; what a parse worker returns): one append to the pack. */
   putPayload(key: string, payload: Uint8Array): void {
     if (!this.storing) return;
-    const index = this.load();
     if (this.tornTail) {
       // rewrite what is reachable first, so new records follow a clean record boundary
       this.tornTail = false;
-      this.compact(new Set(index.keys()));
+      this.compact(new Set(this.load().keys()));
     }
+    // (after compacting, which replaces the index)
+    const index = this.load();
     const head = Buffer.alloc(HEADER_BYTES);
     MAGIC.copy(head, 0);
     head.write(key, MAGIC.length, KEY_BYTES, 'hex');
@@ -641,6 +792,7 @@ export class ParseCache {
     this.size = at + HEADER_BYTES + payload.length;
     this.pending.push(head, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
     this.pendingBytes += HEADER_BYTES + payload.length;
+    if (this.unindexed >= 0) this.unindexed++;
     this.pendingKeys.push(key);
     if (this.pendingBytes >= WRITE_BATCH) this.flush();
   }
@@ -727,6 +879,7 @@ export class ParseCache {
       this.size = at;
       this.superseded = 0;
       this.windowLen = 0;
+      this.unindexed = -1;
     } catch (e) {
       this.stats.note ??= `cache not compacted: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
       if (out !== undefined) fs.closeSync(out);
@@ -783,6 +936,7 @@ export class ParseCache {
   /** Write what is pending; close the pack unless records read lazily may still be opened (see `release`). */
   close(): void {
     this.flush();
+    this.writeIndex();
     if (!this.lazyReads) this.release();
   }
 

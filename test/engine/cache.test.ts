@@ -4,7 +4,7 @@
  * foreign, corrupt or unwritable cache instead of trusting it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, symlinkSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, symlinkSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineOutput } from '../../engine/engine.js';
@@ -469,5 +469,84 @@ describe('the pack', () => {
     for (const i of [250, 3, 199, 57, 0, 298]) expect(again.get(again.keyOf(`f${i}.yaml`, String(i)), () => true)).toBeDefined();
     expect(again.stats.hits).toBe(306);
     again.close();
+  });
+
+  /** A cache of `count` small records, closed; its bucket, pack and index file. */
+  const packOf = (count: number) => {
+    const dir = path.join(tmp, `pack-${n++}`);
+    const root = path.join(tmp, `pack-root-${n++}`);
+    mkdirSync(root);
+    const c = ParseCache.open(dir, root, { t: 1 });
+    for (let i = 0; i < count; i++) c.put(c.keyOf(`f${i}.yaml`, String(i)), doc(i, 100 + i) as never);
+    c.close();
+    const bucket = path.join(dir, readdirSync(dir).find((d) => /^[0-9a-f]{16}-[0-9a-f]{8}$/.test(d))!);
+    const hits = (from = 0, to = count) => {
+      const again = ParseCache.open(dir, root, { t: 1 });
+      for (let i = from; i < to; i++) again.get(again.keyOf(`f${i}.yaml`, String(i)), () => true);
+      again.close();
+      return again.stats.hits;
+    };
+    return { dir, root, bucket, pack: path.join(bucket, 'pack'), index: path.join(bucket, 'index'), hits };
+  };
+  /** Where record `i` starts in a pack (header: magic 4, key 32, length 4, MAC 32). */
+  const recordAt = (pack: Buffer, i: number) => {
+    let at = 0;
+    for (let k = 0; k < i; k++) at += 72 + pack.readUInt32LE(at + 36);
+    return at;
+  };
+
+  it('finds its records through the index file, trusted only when authentic and made for this pack', () => {
+    const { pack, index, hits } = packOf(100);
+    expect(existsSync(index)).toBe(true);
+    // a broken header ends a walk of the headers: the records after it are found only through the index
+    const bytes = readFileSync(pack);
+    bytes.write('XXXX', recordAt(bytes, 10), 'latin1');
+    writeFileSync(pack, bytes);
+    expect(hits()).toBe(100);
+    const good = readFileSync(index);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 5] ^= 0xff;
+    writeFileSync(index, flipped);
+    expect(hits()).toBe(10);
+    // the same bytes in another file (a rewritten pack): the index is not for it
+    writeFileSync(index, good);
+    writeFileSync(`${pack}.copy`, bytes);
+    renameSync(`${pack}.copy`, pack);
+    expect(hits()).toBe(10);
+  });
+
+  it('an index that points where a record is not is removed, and written again after the next scan reads the headers; a damaged record alone keeps it', () => {
+    const { pack, index, hits } = packOf(100);
+    const good = readFileSync(pack);
+    const damaged = Buffer.from(good);
+    damaged[recordAt(damaged, 5) + 72 + 3] ^= 0xff; // in record 5's payload: its header is intact
+    writeFileSync(pack, damaged);
+    expect(hits(5, 6)).toBe(0);
+    expect(existsSync(index)).toBe(true);
+    // record 5's header where the index says record 6 is: the index no longer fits the pack
+    writeFileSync(pack, Buffer.concat([good.subarray(0, recordAt(good, 6)), good.subarray(recordAt(good, 5))]));
+    const moved = readFileSync(pack);
+    expect(moved.length).toBeGreaterThan(good.length);
+    expect(hits(6, 7)).toBe(0);
+    expect(existsSync(index)).toBe(false);
+    expect(hits()).toBe(100);
+    expect(existsSync(index)).toBe(true);
+    expect(hits()).toBe(100);
+  });
+
+  it('records appended after the part the index covers are found from their headers; the index is written again 64 records on', () => {
+    const { dir, root, index, hits } = packOf(100);
+    const append = (from: number, to: number) => {
+      const c = ParseCache.open(dir, root, { t: 1 });
+      for (let i = from; i < to; i++) c.put(c.keyOf(`f${i}.yaml`, String(i)), doc(i, 100 + i) as never);
+      c.close();
+    };
+    const first = readFileSync(index);
+    append(100, 103);
+    expect(readFileSync(index).equals(first)).toBe(true);
+    expect(hits(0, 103)).toBe(103);
+    append(103, 170);
+    expect(readFileSync(index).length).toBeGreaterThan(first.length);
+    expect(hits(0, 170)).toBe(170);
   });
 });
