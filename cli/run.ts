@@ -325,7 +325,7 @@ function formatTimings(
     : [];
   const w = factsOnly ? [`parse workers: ${factsOnly.files} files returned as facts only, ${factsOnly.reparsed} of them parsed again here`] : [];
   const s = state
-    ? [`scan state: ${state.fileHits} files known unchanged, ${state.textReads} of them read after all${state.unread ? `; ${state.unread} files left unread` : ''}${state.retried ? '; tried again reading every Terraform module and Packer template' : ''}`]
+    ? [`scan state: ${state.fileHits} files known unchanged, ${state.textReads} of them read after all, ${state.dirHits} directories not listed again${state.unread ? `; ${state.unread} files left unread` : ''}${state.retried ? '; tried again reading every Terraform module and Packer template' : ''}`]
     : [];
   return ['phase timings:', ...rows(t.phases, t.heapMB), `slowest rules (top ${top}):`, ...rows(rules), ...c, ...s, ...w, ''].join('\n');
 }

@@ -148,6 +148,7 @@ async function scan(opts: EngineOptions, modulesUnread: boolean): Promise<Engine
     include: opts.config.include,
     exclude: opts.config.exclude,
     gitignore: opts.config.gitignore,
+    listDir: state ? (absDir, rel) => state.listDir(absDir, rel) : undefined,
   });
   diagnostics.push(...walked.diagnostics);
   phase('walk');

@@ -10,13 +10,18 @@
  * read nor hashed: its record is found by the stored key, positions come from the stored line
  * table, and its text is read only if something asks for it (a snippet, a file() call).
  *
- * Directories are listed as before: keeping their listings too (and a `stat` per directory instead
- * of a `readdir`) was measured no faster on the benchmark fleet, where most directories hold one
- * file, so the walk is left as it is.
+ * Per directory: its stamp (mtime, ctime, inode, device) and its listing (`listDir`). Creating,
+ * removing or renaming an entry changes the directory's mtime and ctime, so a directory whose
+ * stamp is unchanged is not listed again: its stored listing is given to the walk, which filters
+ * it as it filters a fresh one (git's untracked cache does the same). A `stat` costs a third of a
+ * `readdir` with its entries: on the benchmark fleet, with a directory for about every file, the
+ * walk of a changed-files scan went from about 100 ms to about 70 ms. The files themselves are
+ * still compared one by one (an edit in place leaves the directory alone).
  *
  * A stamp is only trusted when it is older than the scan that recorded it by more than the racy
  * window (two seconds): a file changed twice within one tick of the file system's clock, once
- * before it was read and once after, keeps its stamp. Git calls such entries "racily clean" and
+ * before it was read and once after, keeps its stamp (and a directory an entry was added to right
+ * after it was listed). Git calls such entries "racily clean" and
  * reads them again; we do not record them. Everything here is an optimisation: a lost, foreign or
  * unreadable state only costs reading the tree again, and the state is authenticated like the
  * parse cache's records (see `ParseCache.readState`).
@@ -33,8 +38,9 @@ import type { Launch, StoredImageName } from './facts/image-names.js';
 import type { Loc } from './source.js';
 import type { RelatedLocation } from './rule-api.js';
 import { SCHEDULE_KINDS, type ScheduleWindow } from './result.js';
+import { ENTRY_LINK, readDir, type DirEntries } from './walker.js';
 
-const STATE_VERSION = 7;
+const STATE_VERSION = 8;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
 export const RACY_WINDOW_MS = 2000;
 
@@ -164,6 +170,14 @@ function sameStamp(from: Float64Array, i: number, st: Stats): boolean {
   return from[o] === st.size && from[o + 1] === st.mtimeMs && from[o + 2] === st.ctimeMs && from[o + 3] === st.ino && from[o + 4] === st.dev;
 }
 
+/** A directory's stamp: mtime, ctime, inode and device (its size means nothing on most file systems). */
+const DIR_STAMP = 4;
+
+function sameDirStamp(from: Float64Array, i: number, st: Stats): boolean {
+  const o = i * DIR_STAMP;
+  return from[o] === st.mtimeMs && from[o + 1] === st.ctimeMs && from[o + 2] === st.ino && from[o + 3] === st.dev;
+}
+
 /**
  * The state as stored: columns rather than an object per file, so that reading it back is a few
  * large arrays (ten thousand entries decode in milliseconds) and a hit costs no more than a lookup.
@@ -189,6 +203,14 @@ interface Encoded {
     /** Files a changed-files scan may leave unread: [index, what it needs of them]. */
     unreadable: [number, Unreadable][];
   };
+  /** Directories listed by the walk: directory i's entries are `names`' (joined by '/') and `types`' `at[i]..at[i + 1]`. */
+  dirs: {
+    paths: string[];
+    stamps: Float64Array;
+    names: string;
+    types: Uint8Array;
+    at: Uint32Array;
+  };
   /** A hash of the configuration the loose files were judged under (see `Unreadable`). */
   config: string;
 }
@@ -196,6 +218,8 @@ interface Encoded {
 export interface StateStats {
   /** Files taken from their stored entry. */
   fileHits: number;
+  /** Directories whose stored listing the walk took. */
+  dirHits: number;
   /** Stored files whose text was read after all (a snippet, a file() call). */
   textReads: number;
   /** Changed-files mode: files left unread (no reported finding can depend on them; see `Unreadable`). */
@@ -204,11 +228,28 @@ export interface StateStats {
   retried?: boolean;
 }
 
+function looksLikeDirs(d: Encoded['dirs'] | undefined): boolean {
+  if (!d || !Array.isArray(d.paths) || typeof d.names !== 'string' || !(d.types instanceof Uint8Array) || !(d.at instanceof Uint32Array)) return false;
+  const m = d.paths.length;
+  let names = d.names.length ? 1 : 0;
+  for (let i = d.names.indexOf('/'); i >= 0; i = d.names.indexOf('/', i + 1)) names++;
+  return (
+    d.stamps instanceof Float64Array &&
+    d.stamps.length === m * DIR_STAMP &&
+    d.at.length === m + 1 &&
+    d.at[0] === 0 &&
+    d.at[m] === d.types.length &&
+    names === d.types.length &&
+    d.at.every((v, i) => i === 0 || v >= d.at[i - 1]) &&
+    d.types.every((t) => t <= ENTRY_LINK)
+  );
+}
+
 function looksLikeState(x: unknown): x is Encoded {
   if (!x || typeof x !== 'object') return false;
   const e = x as Partial<Encoded>;
   const f = e.files;
-  if (e.v !== STATE_VERSION || !f || !Array.isArray(f.paths)) return false;
+  if (e.v !== STATE_VERSION || !f || !Array.isArray(f.paths) || !looksLikeDirs(e.dirs)) return false;
   const n = f.paths.length;
   return (
     f.stamps instanceof Float64Array &&
@@ -276,7 +317,7 @@ class StoredSourceFile implements SourceFile {
 }
 
 export class ScanState {
-  readonly stats: StateStats = { fileHits: 0, textReads: 0, unread: 0 };
+  readonly stats: StateStats = { fileHits: 0, dirHits: 0, textReads: 0, unread: 0 };
   /** Files whose text changed after their stamp was taken, this scan. */
   readonly changedDuringScan: string[] = [];
   private readonly fileIndex = new Map<string, number>();
@@ -288,6 +329,11 @@ export class ScanState {
   private readonly nextFiles = new Map<string, { stamp: number[]; entry: FileEntry }>();
   /** Files recorded this scan (read, and old enough to trust): without any, the stored state is still right. */
   private recorded = 0;
+  private readonly dirIndex = new Map<string, number>();
+  /** The stored listings' names, split on first use. */
+  private dirNames: string[] | undefined;
+  /** Directories listed this scan, for `encode`. */
+  private readonly nextDirs = new Map<string, { stamp: number[]; entries: DirEntries }>();
 
   private constructor(
     private prev: Encoded | undefined,
@@ -295,6 +341,7 @@ export class ScanState {
     private readonly trustBefore: number,
   ) {
     prev?.files.paths.forEach((p, i) => this.fileIndex.set(p, i));
+    prev?.dirs.paths.forEach((p, i) => this.dirIndex.set(p, i));
     this.prevDiagnostics = new Map(prev?.files.diagnostics ?? []);
     this.prevUnreadable = new Map(prev?.files.unreadable ?? []);
   }
@@ -361,7 +408,18 @@ export class ScanState {
       if (entry.diagnostics?.length) out.diagnostics.push([i, entry.diagnostics]);
       if (entry.unreadable) out.unreadable.push([i, entry.unreadable]);
     });
-    return v8.serialize({ v: STATE_VERSION, files: out, config: this.config } satisfies Encoded);
+    const dirList = [...this.nextDirs];
+    const dirs: Encoded['dirs'] = { paths: dirList.map(([p]) => p), stamps: new Float64Array(dirList.length * DIR_STAMP), names: '', types: new Uint8Array(0), at: new Uint32Array(dirList.length + 1) };
+    const names: string[] = [];
+    dirList.forEach(([, { stamp, entries }], i) => {
+      dirs.stamps.set(stamp, i * DIR_STAMP);
+      for (const name of entries.names) names.push(name);
+      dirs.at[i + 1] = names.length;
+    });
+    dirs.names = names.join('/');
+    dirs.types = new Uint8Array(names.length);
+    dirList.forEach(([, { entries }], i) => dirs.types.set(Array.from(entries.types), dirs.at[i]));
+    return v8.serialize({ v: STATE_VERSION, files: out, dirs, config: this.config } satisfies Encoded);
   }
 
   /**
@@ -374,10 +432,34 @@ export class ScanState {
     this.prevDiagnostics = new Map();
     this.prevUnreadable = new Map();
     this.nextFiles.clear();
+    this.dirIndex.clear();
+    this.dirNames = undefined;
+    this.nextDirs.clear();
   }
 
   private trusted(st: Stats): boolean {
     return st.mtimeMs < this.trustBefore && st.ctimeMs < this.trustBefore;
+  }
+
+  /**
+   * A directory's entries for the walk (`WalkOptions.listDir`): the stored listing when its stamp is
+   * unchanged (and was old enough to trust when it was recorded), else `readDir`'s. Throws as
+   * `readdir` does.
+   */
+  listDir(absDir: string, rel: string): DirEntries {
+    const st = fs.statSync(absDir);
+    const d = this.prev?.dirs;
+    const i = this.dirIndex.get(rel);
+    let entries: DirEntries;
+    if (d && i !== undefined && this.trusted(st) && sameDirStamp(d.stamps, i, st)) {
+      entries = { names: (this.dirNames ??= d.names.split('/')).slice(d.at[i], d.at[i + 1]), types: d.types.subarray(d.at[i], d.at[i + 1]) };
+      this.stats.dirHits++;
+    } else {
+      entries = readDir(absDir);
+      if (this.trusted(st)) this.recorded++;
+    }
+    if (this.trusted(st)) this.nextDirs.set(rel, { stamp: [st.mtimeMs, st.ctimeMs, st.ino, st.dev], entries });
+    return entries;
   }
 
   /**

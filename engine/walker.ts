@@ -10,7 +10,9 @@
  * promise per directory entry costs a thread-pool round trip (the async walk of a 10,000-file tree
  * was 2 s of mostly idle time; the synchronous one is a tenth of that). A directory's real path is
  * its parent's real path plus its name unless it is a symbolic link, so realpath is called only for
- * links, and `.gitignore` is read only where the listing shows one.
+ * links, and `.gitignore` is read only where the listing shows one. A caller may list directories
+ * its own way (`listDir`: the scan state gives back the listing of a directory unchanged since the
+ * last scan, engine/scan-state.ts); filtering is the same either way.
  */
 import * as fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +25,26 @@ export const DEFAULT_EXCLUDES = ['**/.git/**', '**/node_modules/**', '**/.terraf
 /** The names of `DEFAULT_EXCLUDES`: an entry of one of these names is not scanned, nor anything under it. */
 const DEFAULT_EXCLUDED_NAMES: ReadonlySet<string> = new Set(DEFAULT_EXCLUDES.map((g) => /^\*\*\/([^/*]+)\/\*\*$/.exec(g)![1]));
 
+/** What a directory entry is: `ENTRY_FILE`, `ENTRY_DIR`, `ENTRY_LINK`, or 0 for anything else. */
+export const ENTRY_FILE = 1;
+export const ENTRY_DIR = 2;
+export const ENTRY_LINK = 3;
+
+/** A directory's entries, sorted by name (UTF-16 code units), with what each is. */
+export interface DirEntries {
+  names: string[];
+  types: ArrayLike<number>;
+}
+
+/** A directory's entries as `readdir` gives them (throws as it does). */
+export function readDir(absDir: string): DirEntries {
+  const ents = fs.readdirSync(absDir, { withFileTypes: true });
+  ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const types = new Uint8Array(ents.length);
+  ents.forEach((e, i) => (types[i] = e.isSymbolicLink() ? ENTRY_LINK : e.isDirectory() ? ENTRY_DIR : e.isFile() ? ENTRY_FILE : 0));
+  return { names: ents.map((e) => e.name), types };
+}
+
 export interface WalkOptions {
   /** Absolute scan root; all paths are reported relative to it. */
   root: string;
@@ -31,6 +53,8 @@ export interface WalkOptions {
   include: string[];
   exclude: string[];
   gitignore: boolean;
+  /** Lists a directory (`absDir`, `rel` from the root) instead of `readDir`; throws as it does. */
+  listDir?: (absDir: string, rel: string) => DirEntries;
 }
 
 export interface WalkedFile {
@@ -110,18 +134,19 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
   // directories on the current path (realDir included), so a symlink back to one of them is
   // reported as a loop instead of followed forever.
   const walkDir = (absDir: string, rel: string, realDir: string, realAncestors: Set<string>): void => {
-    let entries: fs.Dirent[];
+    let entries: DirEntries;
     try {
-      entries = fs.readdirSync(absDir, { withFileTypes: true });
+      entries = opts.listDir ? opts.listDir(absDir, rel) : readDir(absDir);
     } catch (e) {
       diag('unreadable', rel || '.', `directory cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       return;
     }
-    if (entries.some((e) => e.name === '.gitignore')) loadGitignore(absDir, rel);
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const ent of entries) {
-      const childRel = rel ? `${rel}/${ent.name}` : ent.name;
-      visit(child(absDir, ent.name), childRel, child(realDir, ent.name), ent.isSymbolicLink(), ent.isDirectory(), ent.isFile(), realAncestors, ent.name);
+    const { names, types } = entries;
+    if (names.includes('.gitignore')) loadGitignore(absDir, rel);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      const type = types[i];
+      visit(child(absDir, name), rel ? `${rel}/${name}` : name, child(realDir, name), type === ENTRY_LINK, type === ENTRY_DIR, type === ENTRY_FILE, realAncestors, name);
     }
   };
 

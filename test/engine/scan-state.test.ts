@@ -4,7 +4,7 @@
  * (tampered, planted as a link) is ignored, never trusted. That warm runs report exactly what cold
  * ones do over sequences of commits is the differential oracle's job (differential.test.ts).
  */
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
@@ -37,19 +37,24 @@ function stateFile(cacheDir: string): string {
 
 const fileCount = (root: string): number =>
   readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
+/** The root and every directory under it. */
+const dirCount = (root: string): number => 1 + readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).length;
+/** Stamps written now are older than a scan started after this (the racy window set to 0). */
+const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe('scan state', () => {
   it('a warm run takes every unchanged file from its entry, reads none of them unless a report needs its text, and reports what a cold run does', async () => {
     const { root, cacheDir } = fleet();
     const cold = await scan(root);
     const first = await scan(root, cacheDir, { racyWindowMs: 0 });
-    expect(first.state).toEqual({ fileHits: 0, textReads: 0, unread: 0 });
+    expect(first.state).toEqual({ fileHits: 0, dirHits: 0, textReads: 0, unread: 0 });
     expect(existsSync(stateFile(cacheDir))).toBe(true);
 
     const warm = await scan(root, cacheDir, { racyWindowMs: 0 });
     expect(comparable(warm)).toEqual(comparable(cold));
     // every walked file (the README and faultline.yaml too: known as claimed by no scanner, or by one)
     expect(warm.state!.fileHits).toBe(fileCount(root));
+    expect(warm.state!.dirHits).toBe(dirCount(root));
     // a whole-tree report has snippets: the files with findings (and only those) were read for them
     const withLocations = new Set(warm.result.findings.flatMap((f) => [f.location.path, ...f.related.map((r) => r.path), ...(f.suppression?.location ? [f.suppression.location.path] : [])]));
     for (const d of [...warm.model.ofFormat('terraform'), ...warm.model.ofFormat('packer')]) {
@@ -88,6 +93,31 @@ describe('scan state', () => {
     const trusted = await scan(root, cacheDir, { racyWindowMs: 0 });
     expect(trusted.state!.fileHits).toBe(0); // the state written by a run that trusted nothing
     expect((await scan(root, cacheDir, { racyWindowMs: 0 })).state!.fileHits).toBe(fileCount(root));
+  });
+
+  it('lists a directory again only when its stamp changed: added, removed and renamed entries are seen, edits in place need no listing', async () => {
+    const { root, cacheDir } = fleet();
+    await tick();
+    await scan(root, cacheDir, { racyWindowMs: 0 });
+    const dirs = dirCount(root);
+    // an edit in place leaves its directory's stamp alone
+    const edited = 'regions/us1/main.tf';
+    writeFileSync(path.join(root, edited), `${readFileSync(path.join(root, edited), 'utf8')}\n# edited\n`);
+    await tick();
+    const inPlace = await scan(root, cacheDir, { changed: [edited], racyWindowMs: 0 });
+    expect(inPlace.state!.dirHits).toBe(dirs);
+    // a new file (with a hazard), a file removed, a directory renamed: three directories changed
+    writeFileSync(path.join(root, 'regions/eu1/user-data.yaml'), '#cloud-config\npackage_upgrade: true\n');
+    rmSync(path.join(root, 'k8s/usage-estimation/router.yaml'));
+    renameSync(path.join(root, 'images/ubuntu-node/scripts'), path.join(root, 'images/ubuntu-node/provision'));
+    await tick();
+    const after = await scan(root, cacheDir, { racyWindowMs: 0 });
+    // regions/eu1, k8s/usage-estimation and images/ubuntu-node were listed again; the renamed
+    // directory is new to the state (its stamp is the old one, under another path)
+    expect(after.state!.dirHits).toBe(dirs - 4);
+    expect(comparable(after)).toEqual(comparable(await scan(root)));
+    expect(after.result.findings.some((f) => f.location.path === 'regions/eu1/user-data.yaml')).toBe(true);
+    expect((await scan(root, cacheDir, { racyWindowMs: 0 })).state!.dirHits).toBe(dirs);
   });
 
   it('is rewritten only when a scan recorded a file: a run that read nothing new leaves it as it was', async () => {
@@ -214,5 +244,15 @@ describe('scan state', () => {
       expect(ScanState.decode(v8.serialize(state), Date.now() + 60_000).file('package.json', st), JSON.stringify(bad)).toBeUndefined();
     }
     expect(ScanState.decode(v8.serialize({ ...good, config: 7 }), Date.now() + 60_000).file('package.json', st)).toBeUndefined();
+    // directory listings whose names and types disagree, or with an unknown type
+    const dirs = { paths: ['', 'a'], stamps: new Float64Array(8), names: 'a/b/c', types: new Uint8Array([2, 1, 1]), at: new Uint32Array([0, 2, 3]) };
+    expect(ScanState.decode(v8.serialize({ ...good, dirs }), Date.now() + 60_000).file('package.json', st)).toBeDefined();
+    for (const bad of [
+      { ...dirs, names: 'a/b' },
+      { ...dirs, types: new Uint8Array([2, 1, 9]) },
+      { ...dirs, at: new Uint32Array([0, 3, 2]) },
+      { ...dirs, stamps: new Float64Array(4) },
+    ])
+      expect(ScanState.decode(v8.serialize({ ...good, dirs: bad }), Date.now() + 60_000).file('package.json', st)).toBeUndefined();
   });
 });
