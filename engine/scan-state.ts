@@ -165,6 +165,8 @@ function stampOf(st: Stats): number[] {
   return [st.size, st.mtimeMs, st.ctimeMs, st.ino, st.dev];
 }
 
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+
 function sameStamp(from: Float64Array, i: number, st: Stats): boolean {
   const o = i * STAMP;
   return from[o] === st.size && from[o + 1] === st.mtimeMs && from[o + 2] === st.ctimeMs && from[o + 3] === st.ino && from[o + 4] === st.dev;
@@ -329,6 +331,12 @@ export class ScanState {
   private readonly nextFiles = new Map<string, { stamp: number[]; entry: FileEntry }>();
   /** Files recorded this scan (read, and old enough to trust): without any, the stored state is still right. */
   private recorded = 0;
+  /**
+   * The stored keys and text hashes in hex, end to end, made on first use: a file's are slices of
+   * them (V8 makes a slice without copying), not a conversion per file.
+   */
+  private keysHex: string | undefined;
+  private hashesHex: string | undefined;
   private readonly dirIndex = new Map<string, number>();
   /** The stored listings' names, split on first use. */
   private dirNames: string[] | undefined;
@@ -434,6 +442,8 @@ export class ScanState {
     this.nextFiles.clear();
     this.dirIndex.clear();
     this.dirNames = undefined;
+    this.keysHex = undefined;
+    this.hashesHex = undefined;
     this.nextDirs.clear();
   }
 
@@ -476,8 +486,8 @@ export class ScanState {
         ? { scanner: null }
         : {
             scanner: f.scanners[k],
-            key: Buffer.from(f.keys.buffer, f.keys.byteOffset + i * 32, 32).toString('hex'),
-            hash: Buffer.from(f.hashes.buffer, f.hashes.byteOffset + i * 32, 32).toString('hex'),
+            key: (this.keysHex ??= hex(f.keys)).slice(i * 64, i * 64 + 64),
+            hash: (this.hashesHex ??= hex(f.hashes)).slice(i * 64, i * 64 + 64),
             length: f.lengths[i],
             lineStarts: f.lines.subarray(f.lineAt[i], f.lineAt[i + 1]),
             diagnostics: this.prevDiagnostics.get(i) ?? [],

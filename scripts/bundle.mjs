@@ -124,8 +124,11 @@ const own = output[0].moduleIds
 await build.write({
   file: out,
   format: 'cjs',
+  // ASCII only (non-ASCII characters escaped): cli/bundle-loader.ts then decodes it as Latin-1,
+  // about 10 ms faster than UTF-8 on every start
+  charset: 'ascii',
   sourcemap: true,
-  comments: { legal: true },
+  comments: { legal: true, jsdoc: false, annotation: false },
   banner: `/*! faultline command line, bundled by scripts/bundle.mjs (loaded by cli/bundle-loader.ts). Includes ${packages.map((p) => `${p.name}@${p.version} (${p.license})`).join(', ')}: licence texts in ./third-party-licenses.txt */`,
 });
 await build.close();
