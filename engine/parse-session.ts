@@ -14,7 +14,7 @@ import type Tinypool from 'tinypool';
 import { BODY_FIELDS, ParseCache, payloadParts, textHash, type CachedParse, type CachedSummary } from './cache.js';
 import type { Diagnostic, Document, DocumentOf, Format } from './model.js';
 import { HELM_VALUES, kubernetesFacts, rememberKubernetesFacts, type K8sFacts } from './facts/kubernetes.js';
-import { filesToRead, linksOf, type LinkNode } from './facts/kubernetes-links.js';
+import { filesToRead, linkKeys, linksOf, type LinkNode } from './facts/kubernetes-links.js';
 import { detectScanner, makeLinkContext, type EmbedMemo, type MemoisedEmbed, type ParserRegistry } from './parse.js';
 import { factsComplete, parseRecorded, startScanners, storedFactsOf, type ParseTask, type ParseTaskResult } from './parse-task.js';
 import { looksBinary, makeRootReader, readBounded, toSource } from './read.js';
@@ -137,7 +137,7 @@ function storedK8sOf(slot: Slot): Extract<Unreadable, { kind: 'k8s' }> | undefin
   const docs = slot.documents;
   if (!docs.length || slot.diagnostics.length || !docs.every((d) => d.format === 'kubernetes')) return undefined;
   const embedded = docs.filter((d) => d.origin).length;
-  return { kind: 'k8s', links: linksOf(docs.map((d) => kubernetesFacts(d as DocumentOf<'kubernetes'>))), documents: docs.length - embedded, embedded };
+  return { kind: 'k8s', links: linkKeys(linksOf(docs.map((d) => kubernetesFacts(d as DocumentOf<'kubernetes'>)))), documents: docs.length - embedded, embedded };
 }
 
 /** Whether `p` is one of `paths` or inside one of them. */
@@ -614,7 +614,7 @@ export class ParseSession {
       }
       const nodes: LinkNode[] = [];
       for (const { wf, u } of unread) if (u.kind === 'k8s') nodes.push({ path: wf.path, links: u.links });
-      for (const [p, facts] of k8s) nodes.push({ path: p, links: linksOf(facts) });
+      for (const [p, facts] of k8s) nodes.push({ path: p, links: linkKeys(linksOf(facts)) });
       const toRead = everything || helmValuesReported ? 'all' : filesToRead(nodes, (p) => reported.has(p));
       const out: ResolvedFiles = { documents: [], diagnostics: [], files: 0, documentsLeft: 0, embeddedLeft: 0, schedules: [] };
       const reads = unread.map(({ wf, u }) => {

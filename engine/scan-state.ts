@@ -33,14 +33,14 @@ import type { Diagnostic } from './model.js';
 import type { SourceFile } from './source.js';
 import { textHash } from './cache.js';
 import { decode } from './read.js';
-import type { K8sLinks } from './facts/kubernetes-links.js';
+import type { LinkKeys } from './facts/kubernetes-links.js';
 import type { Launch, StoredImageName } from './facts/image-names.js';
 import type { Loc } from './source.js';
 import type { RelatedLocation } from './rule-api.js';
 import { SCHEDULE_KINDS, type ScheduleWindow } from './result.js';
 import { ENTRY_LINK, readDir, type DirEntries } from './walker.js';
 
-const STATE_VERSION = 9;
+const STATE_VERSION = 10;
 /** Stamps newer than this before the scan's start are not recorded (see above). */
 export const RACY_WINDOW_MS = 2000;
 
@@ -63,7 +63,7 @@ export interface FileEntry {
 /**
  * What a changed-files scan needs of a file it may leave unread, and how many documents the file
  * holds (the scan's counts include them):
- * - `k8s`: a file of Kubernetes documents, with its join keys (engine/facts/kubernetes-links.ts);
+ * - `k8s`: a file of Kubernetes documents, with its join keys, hashed (engine/facts/kubernetes-links.ts);
  * - `loose`: a file only its own node image reads (engine/facts/loose-files.ts), with the systemd
  *   unit and agent contexts its documents are grouped in. Set by whole-tree scans only, and kept
  *   while the file is unchanged: a file changed since is read, and what it names is read;
@@ -75,11 +75,12 @@ export interface FileEntry {
  * that leaves them unread gives those to FL201.
  */
 export type Unreadable =
-  | { kind: 'k8s'; links: K8sLinks; documents: number; embedded: number }
+  | { kind: 'k8s'; links: LinkKeys; documents: number; embedded: number }
   | { kind: 'loose'; contexts: string[]; schedules?: StoredSchedule[]; documents: number; embedded: number }
   | { kind: 'module'; dir: string; launches?: Launch[]; images?: StoredImageName[]; schedules?: StoredSchedule[]; documents: number; embedded: number };
 
 const strings = (x: unknown): boolean => Array.isArray(x) && x.every((o) => typeof o === 'string');
+const keyHashes = (x: unknown): boolean => Array.isArray(x) && x.every((o) => Number.isSafeInteger(o) && o >= 0);
 
 function looksLikeLaunch(x: unknown): x is Launch {
   const l = x as Launch | undefined;
@@ -130,7 +131,7 @@ function looksLikeUnreadable(x: unknown): x is Unreadable {
       (u.images === undefined || (Array.isArray(u.images) && u.images.every(looksLikeImageName))) &&
       schedulesOk(u.schedules)
     );
-  return u.kind === 'k8s' && !!u.links && strings(u.links.offers) && strings(u.links.seeks) && typeof u.links.global === 'boolean';
+  return u.kind === 'k8s' && !!u.links && keyHashes(u.links.offers) && keyHashes(u.links.seeks) && typeof u.links.global === 'boolean';
 }
 
 /**

@@ -14,6 +14,10 @@
  * broadly (templated labels, a selector without a concrete pair, match expressions) seeks every
  * object of its scopes.
  *
+ * The scan state keeps the keys as numbers (`linkKeys`: a 53-bit hash of each), which it decodes and
+ * joins several times faster than ten thousand files' strings; two keys with one hash only join
+ * files that need not be (more is read, never less).
+ *
  * Objects that feed fleet-wide facts (CNI evidence, schedules, mesh defaults, namespace injection,
  * Argo CD, update operators: every kind the models read beyond its header that is not a workload
  * or one of its selectors, and DaemonSets, CronJobs and the update operators FL110 looks for by
@@ -123,9 +127,37 @@ export function linksOf(docs: readonly K8sFacts[]): K8sLinks {
   return { offers: [...offers], seeks: [...seeks], global };
 }
 
+/** A file's join keys as the scan state keeps them: each key's `keyHash`. */
+export interface LinkKeys {
+  offers: number[];
+  seeks: number[];
+  global: boolean;
+}
+
+/**
+ * A 53-bit hash of a join key (cyrb53, by bryc, public domain: two 32-bit multiply-xorshift lanes
+ * folded into a safe integer). Not cryptographic: a collision only joins two components.
+ */
+export function keyHash(key: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+export function linkKeys(links: K8sLinks): LinkKeys {
+  return { offers: links.offers.map(keyHash), seeks: links.seeks.map(keyHash), global: links.global };
+}
+
 export interface LinkNode {
   path: string;
-  links: K8sLinks;
+  links: LinkKeys;
 }
 
 /**
@@ -146,7 +178,7 @@ export function filesToRead(nodes: readonly LinkNode[], reported: (path: string)
   };
   // every offerer of a sought key, and every seeker, in one component (files that only offer the
   // same key, two Deployments with the same labels, meet only through a file that seeks it)
-  const offerers = new Map<string, number[]>();
+  const offerers = new Map<number, number[]>();
   nodes.forEach((n, i) => {
     for (const k of n.links.offers) {
       let l = offerers.get(k);
@@ -160,7 +192,7 @@ export function filesToRead(nodes: readonly LinkNode[], reported: (path: string)
       if (!l) continue;
       for (const j of l) union(i, j);
       // later seekers of the same key join the same component through its first offerer
-      offerers.set(k, [l[0]]);
+      l.length = 1;
     }
   });
   const wanted = new Set<number>();

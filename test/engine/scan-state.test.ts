@@ -10,6 +10,7 @@ import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { EngineOutput } from '../../engine/engine.js';
 import { ScanState } from '../../engine/scan-state.js';
+import { keyHash } from '../../engine/facts/kubernetes-links.js';
 import { makeSourceFile } from '../../engine/source.js';
 import { decode } from '../../engine/read.js';
 import { comparable, scanTree, tempDir, useCacheSecret } from '../helpers/cache.js';
@@ -226,16 +227,17 @@ describe('scan state', () => {
     const st = statSync(path.join(repo, 'package.json'));
     const written = ScanState.decode(undefined, Date.now() + 60_000);
     written.recordFile('package.json', st, 'yaml', { key: 'ab'.repeat(32), file: makeSourceFile('package.json', 'x: 1\n', ''), diagnostics: [] });
-    written.recordK8s('package.json', { kind: 'k8s', links: { offers: ['ns:a|workload'], seeks: [], global: false }, documents: 1, embedded: 0 });
+    written.recordK8s('package.json', { kind: 'k8s', links: { offers: [keyHash('ns:a|workload')], seeks: [], global: false }, documents: 1, embedded: 0 });
     const good = v8.deserialize(written.encode());
     expect(ScanState.decode(v8.serialize(good), Date.now() + 60_000).file('package.json', st)?.unreadable).toEqual({
       kind: 'k8s',
-      links: { offers: ['ns:a|workload'], seeks: [], global: false },
+      links: { offers: [keyHash('ns:a|workload')], seeks: [], global: false },
       documents: 1,
       embedded: 0,
     });
     for (const bad of [
-      { kind: 'k8s', links: { offers: [1], seeks: [], global: false }, documents: 1, embedded: 0 },
+      { kind: 'k8s', links: { offers: ['ns:a|workload'], seeks: [], global: false }, documents: 1, embedded: 0 },
+      { kind: 'k8s', links: { offers: [1.5], seeks: [], global: false }, documents: 1, embedded: 0 },
       { kind: 'loose', contexts: 'unit:a', documents: 1, embedded: 0 },
       { kind: 'other', documents: 1, embedded: 0 },
       { kind: 'loose', contexts: [], documents: 1.5, embedded: 0 },

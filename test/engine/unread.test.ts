@@ -16,7 +16,7 @@
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { filesToRead, linksOf } from '../../engine/facts/kubernetes-links.js';
+import { filesToRead, keyHash, linkKeys, linksOf } from '../../engine/facts/kubernetes-links.js';
 import { k8sFacts } from '../../engine/facts/kubernetes.js';
 import type { DocumentOf, Format } from '../../engine/model.js';
 import { comparable, readTree, scanTree, tempDir, useCacheSecret, writeTree } from '../helpers/cache.js';
@@ -336,7 +336,7 @@ describe('join keys', () => {
     const { documents } = await parseFiles([yamlScanner], files);
     const nodes = Object.keys(files).map((p) => ({
       path: p,
-      links: linksOf(documents.filter((d) => d.file === p && d.format === 'kubernetes').map((d) => k8sFacts(d as DocumentOf<'kubernetes'>))),
+      links: linkKeys(linksOf(documents.filter((d) => d.file === p && d.format === 'kubernetes').map((d) => k8sFacts(d as DocumentOf<'kubernetes'>)))),
     }));
     return filesToRead(nodes, (p) => p === reported);
   };
@@ -350,6 +350,24 @@ describe('join keys', () => {
     };
     expect(await read(files, 'x/svc.yaml')).toEqual(new Set(['x/svc.yaml', 'y/deploy.yaml']));
     expect(await read(files, 'y/other-label.yaml')).toEqual(new Set(['y/other-label.yaml']));
+  });
+
+  it('are kept as 53-bit hashes: no two of sixty thousand keys shaped like the fleet\'s share one, and a shared hash only joins more', () => {
+    const seen = new Map<number, string>();
+    for (let ns = 0; ns < 300; ns++)
+      for (let svc = 0; svc < 50; svc++)
+        for (const k of [`ns:team-${ns}|label|app=svc-${svc}`, `dir:regions/r${ns % 7}/svc-${ns}/k8s|svc|svc-${svc}`, `ns:team-${ns}|name|Deployment/svc-${svc}`, `ns:team-${ns}|selector`]) {
+          const h = keyHash(k);
+          expect(Number.isSafeInteger(h) && h >= 0).toBe(true);
+          const other = seen.get(h);
+          if (other !== undefined) expect(other).toBe(k);
+          seen.set(h, k);
+        }
+    expect(seen.size).toBe(300 * 50 * 3 + 300);
+    expect(keyHash('ns:a|workload')).toBe(keyHash('ns:a|workload'));
+    // a collision (the same number for two keys) joins a seeker with both offerers: more is read
+    const node = (path: string, offers: number[], seeks: number[]) => ({ path, links: { offers, seeks, global: false } });
+    expect(filesToRead([node('s', [], [7]), node('a', [7], []), node('b', [7], []), node('c', [8], [])], (p) => p === 's')).toEqual(new Set(['s', 'a', 'b']));
   });
 
   it('two workloads with the same labels meet only through a selector', async () => {
