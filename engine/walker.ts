@@ -146,14 +146,26 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
       const type = types[i];
-      visit(child(absDir, name), rel ? `${rel}/${name}` : name, child(realDir, name), type === ENTRY_LINK, type === ENTRY_DIR, type === ENTRY_FILE, realAncestors, name);
+      // (a real path is only needed of a directory)
+      visit(child(absDir, name), rel ? `${rel}/${name}` : name, type === ENTRY_DIR ? child(realDir, name) : '', type === ENTRY_LINK, type === ENTRY_DIR, type === ENTRY_FILE, realAncestors, name);
     }
+  };
+
+  /**
+   * Walk a directory with its real path among the ancestors', for as long as the walk is below it
+   * (the walk is depth first: one set, added to and taken from, not a copy per directory).
+   */
+  const below = (abs: string, rel: string, real: string, realAncestors: Set<string>): void => {
+    const added = !realAncestors.has(real);
+    if (added) realAncestors.add(real);
+    walkDir(abs, rel, real, realAncestors);
+    if (added) realAncestors.delete(real);
   };
 
   const visit = (
     abs: string,
     rel: string,
-    /** The real path, when the entry itself is not a link (its parent's real path + its name). */
+    /** The real path of a directory that is not a link (its parent's real path + its name). */
     realIfNotLink: string,
     isLink: boolean,
     isDir: boolean,
@@ -190,8 +202,7 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
           return;
         }
         if (opts.gitignore && ignoredByGit(rel, true)) return;
-        const next = new Set(realAncestors).add(real);
-        walkDir(abs, rel, real, next);
+        below(abs, rel, real, realAncestors);
         return;
       }
       if (st.isFile()) addFile(abs, rel);
@@ -199,7 +210,7 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
     }
     if (isDir) {
       if (opts.gitignore && ignoredByGit(rel, true)) return;
-      walkDir(abs, rel, realIfNotLink, new Set(realAncestors).add(realIfNotLink));
+      below(abs, rel, realIfNotLink, realAncestors);
       return;
     }
     if (isFile) addFile(abs, rel);
@@ -208,8 +219,11 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
   const addFile = (abs: string, rel: string): void => {
     if (!includeMatch(rel)) return;
     if (opts.gitignore && ignoredByGit(rel, false)) return;
-    if (seenFiles.has(rel)) return;
-    seenFiles.add(rel);
+    // the same path twice only from two targets that overlap
+    if (opts.targets.length > 1) {
+      if (seenFiles.has(rel)) return;
+      seenFiles.add(rel);
+    }
     files.push({ path: rel, absPath: abs });
   };
 

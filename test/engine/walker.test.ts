@@ -73,6 +73,13 @@ describe('walker', () => {
     symlinkSync('real', path.join(root, 'alias'));
     const r = await walk({ ...base, root, targets: [root] });
     expect(r.files.map((f) => f.path)).toEqual(['alias/a.yaml', 'real/a.yaml']);
+    // a directory walked before is no ancestor of a link to it found later, nor is a parent's sibling
+    const later = tree({ 'a/f.yaml': 'x: 1', 'b/c/g.yaml': 'x: 1' });
+    symlinkSync('../a', path.join(later, 'b', 'to-a'));
+    symlinkSync('../../a', path.join(later, 'b', 'c', 'to-a'));
+    const l = await walk({ ...base, root: later, targets: [later] });
+    expect(l.diagnostics).toEqual([]);
+    expect(l.files.map((f) => f.path)).toEqual(['a/f.yaml', 'b/c/g.yaml', 'b/c/to-a/f.yaml', 'b/to-a/f.yaml']);
   });
 
   it('skips FIFOs and other special files without blocking', async () => {
