@@ -7,8 +7,8 @@
  * work between runs (`module.enableCompileCache`); Node 20 has no such cache for its module loaders,
  * only for scripts (`vm.Script`'s `cachedData`). So the bundle is a CommonJS script, which this
  * module compiles in a `vm.Script` wrapped as Node wraps a CommonJS module, and the build runs a
- * warm-up (scripts/bundle.mjs: a whole-tree scan and a changed-files scan with a cache, of the
- * example fleet) and then writes what V8 compiled, `script.createCachedData()`, next to the bundle
+ * warm-up (scripts/bundle.mjs: a pre-commit hook's changed-files scan of a copy of the example
+ * fleet) and then writes what V8 compiled, `script.createCachedData()`, next to the bundle
  * (dist/cli/faultline.code-cache). A later run gives it back to V8, which then compiles nothing it
  * has there (measured on the 10,000-file pre-commit case: docs/performance.md).
  *
@@ -35,7 +35,7 @@ import vm from 'node:vm';
 export const BUNDLE = 'faultline.cjs';
 export const CODE_CACHE = 'faultline.code-cache';
 const MAGIC = 'faultline code cache 1';
-/** The cache file's first line: the magic, the SHA-256 of the bundle's text and of the rest of the file. */
+/** The cache file's first line: the magic, the SHA-256 of the bundle's bytes and of the rest of the file. */
 const HEADER = new RegExp(`^${MAGIC} ([0-9a-f]{64}) ([0-9a-f]{64})$`);
 /**
  * The wrapper Node puts around a CommonJS module, plus the bundle's own URL (scripts/bundle.mjs
@@ -69,7 +69,7 @@ function importModule(url: string): Promise<unknown> {
   return import(url);
 }
 
-/** The cached data in `file` when it was made for the bundle whose text hashes to `sourceHash`. */
+/** The cached data in `file` when it was made for the bundle whose bytes hash to `sourceHash`. */
 function readCodeCache(file: string, sourceHash: string): { data?: Buffer; use: CodeCacheUse } {
   let bytes: Buffer;
   try {

@@ -358,11 +358,11 @@ export class ParseCache {
   /** The pack ended in bytes that are not a whole record; they go before the next append. */
   private tornTail = false;
   /**
-   * Records of the pack that the index file does not cover (walked at load, or appended since);
-   * -1 when no index file was taken, or it is not to be trusted (a record it pointed to failed
-   * authentication), so that it is written again, or removed.
+   * Records of the pack that the index file does not cover (walked at load, or appended since), or
+   * -1 when no index file was taken (one is written at close).
    */
   private unindexed = -1;
+  /** The index file was removed (it pointed where a record is not): none is written this scan. */
   private indexDropped = false;
   /** Whole records not yet appended (`size` already counts them), and their keys. */
   private pending: Buffer[] = [];
@@ -577,8 +577,9 @@ export class ParseCache {
       const st = fs.fstatSync(fd);
       fs.closeSync(fd);
       fd = undefined;
-      // another scan appended meanwhile: what it appended is read from the headers next time
-      if (st.size < this.size) return;
+      // another scan appended meanwhile (our records then sit after its, not where we put them):
+      // no index this time, the next scan reads the headers and writes one
+      if (st.size !== this.size) return;
       const n = this.index.size;
       const x: PackIndex = { ino: st.ino, dev: st.dev, size: this.size, superseded: this.superseded, keys: new Uint8Array(n * KEY_BYTES), at: new Float64Array(n), length: new Uint32Array(n) };
       const keys = Buffer.from(x.keys.buffer);

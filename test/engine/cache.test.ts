@@ -534,6 +534,23 @@ describe('the pack', () => {
     expect(hits()).toBe(100);
   });
 
+  it('a scan that another one appended beside writes no index; the next finds the records of both', () => {
+    const { dir, root, index, hits } = packOf(100);
+    const put = (c: ParseCache, from: number, to: number) => {
+      for (let i = from; i < to; i++) c.put(c.keyOf(`f${i}.yaml`, String(i)), doc(i, 100 + i) as never);
+    };
+    const a = ParseCache.open(dir, root, { t: 1 });
+    expect(a.get(a.keyOf('f0.yaml', '0'), () => true)).toBeDefined(); // a has read the pack's index
+    const b = ParseCache.open(dir, root, { t: 1 });
+    put(b, 100, 170);
+    b.close();
+    const byB = readFileSync(index);
+    put(a, 170, 240); // appended after b's records, not where a thinks
+    a.close();
+    expect(readFileSync(index).equals(byB)).toBe(true);
+    expect(hits(0, 240)).toBe(240);
+  });
+
   it('records appended after the part the index covers are found from their headers; the index is written again 64 records on', () => {
     const { dir, root, index, hits } = packOf(100);
     const append = (from: number, to: number) => {
