@@ -14,9 +14,10 @@
 // (dist/cli/parse-worker.js) keeps running from the module tree.
 //
 // `import.meta.url` in each bundled faultline module is rewritten to that module's own URL in
-// dist/ (computed from the bundle's, which cli/bundle-loader.ts passes in, at run time), so everything located relative to a module —
-// the package root (schemas/, docs/), the parse worker, createRequire'd packages, and the files the
-// parse cache's salt hashes — is found exactly where the module tree finds it.
+// dist/ (computed at run time from the bundle's, which cli/bundle-loader.ts passes in), so
+// everything located relative to a module — the package root (schemas/, docs/), the parse worker,
+// createRequire'd packages, and the files the parse cache's salt hashes — is found exactly where the
+// module tree finds it.
 //
 // The third-party packages inside the bundle are listed, with their licence texts, in
 // dist/cli/third-party-licenses.txt (written here), which the bundle's first line points to.
@@ -24,7 +25,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(repo, 'dist');
@@ -158,8 +159,8 @@ await warmUp().catch((e) => {
 });
 
 async function warmUp() {
-  const { loadBundle, writeCodeCache } = await import(path.join(dist, 'cli', 'bundle-loader.js'));
-  (await import(path.join(dist, 'cli', 'heap.js'))).tuneHeap(); // the flags main.js sets before it loads the bundle
+  const { loadBundle, writeCodeCache } = await import(pathToFileURL(path.join(dist, 'cli', 'bundle-loader.js')).href);
+  (await import(pathToFileURL(path.join(dist, 'cli', 'heap.js')).href)).tuneHeap(); // the flags main.js sets before it loads the bundle
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'faultline-warm-up-'));
   const fleet = path.join(tmp, 'fleet');
   cpSync(path.join(repo, 'fixtures', 'example-fleet'), fleet, { recursive: true });
