@@ -78,6 +78,24 @@ const EXTERNAL = ['tinypool', 'web-tree-sitter', 'typescript', 'ts-morph', '@typ
 const isExternal = (id) => id.startsWith('node:') || EXTERNAL.some((p) => id === p || id.startsWith(`${p}/`));
 
 /**
+ * Writes the parser's source hash, computed now from the modules being bundled, into the bundle's
+ * copy of engine/cache.js (see `BUILT_SOURCE_HASH` there).
+ */
+const { parserSourceHash } = await import(pathToFileURL(path.join(dist, 'engine', 'cache.js')).href);
+function builtSourceHash() {
+  const file = path.join(dist, 'engine', 'cache.js');
+  const line = 'const BUILT_SOURCE_HASH = undefined;';
+  return {
+    name: 'faultline-built-source-hash',
+    transform(code, id) {
+      if (id !== file) return null;
+      if (!code.includes(line)) throw new Error(`bundle: ${line} not found in ${file}`);
+      return { code: code.replace(line, `const BUILT_SOURCE_HASH = ${JSON.stringify(parserSourceHash())};`), map: null };
+    },
+  };
+}
+
+/**
  * Replaces engine/import-module.js, whose `import()` has no module loader in a script, by a call to
  * the loader's (`__faultlineImport`, a parameter of cli/bundle-loader.ts's wrapper).
  */
@@ -110,7 +128,7 @@ const build = await rolldown({
   input: path.join(dist, 'cli', 'entry.js'),
   platform: 'node',
   external: isExternal,
-  plugins: [importThroughLoader(), ownModuleUrls()],
+  plugins: [importThroughLoader(), builtSourceHash(), ownModuleUrls()],
   logLevel: 'warn',
 });
 // which packages went in decides the banner, so generate first, then write
