@@ -30,10 +30,15 @@ export const ENTRY_FILE = 1;
 export const ENTRY_DIR = 2;
 export const ENTRY_LINK = 3;
 
-/** A directory's entries, sorted by name (UTF-16 code units), with what each is. */
+/**
+ * A directory's entries, sorted by name (UTF-16 code units), with what each is: `names[from..to]`
+ * and `types[from..to]` (a stored listing is a stretch of the state's columns, not a copy).
+ */
 export interface DirEntries {
-  names: string[];
+  names: readonly string[];
   types: ArrayLike<number>;
+  from: number;
+  to: number;
 }
 
 /** A directory's entries as `readdir` gives them (throws as it does). */
@@ -42,7 +47,7 @@ export function readDir(absDir: string): DirEntries {
   ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const types = new Uint8Array(ents.length);
   ents.forEach((e, i) => (types[i] = e.isSymbolicLink() ? ENTRY_LINK : e.isDirectory() ? ENTRY_DIR : e.isFile() ? ENTRY_FILE : 0));
-  return { names: ents.map((e) => e.name), types };
+  return { names: ents.map((e) => e.name), types, from: 0, to: ents.length };
 }
 
 export interface WalkOptions {
@@ -141,9 +146,9 @@ export async function walk(opts: WalkOptions): Promise<WalkResult> {
       diag('unreadable', rel || '.', `directory cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       return;
     }
-    const { names, types } = entries;
-    if (names.includes('.gitignore')) loadGitignore(absDir, rel);
-    for (let i = 0; i < names.length; i++) {
+    const { names, types, from, to } = entries;
+    for (let i = from; i < to; i++) if (names[i] === '.gitignore') loadGitignore(absDir, rel);
+    for (let i = from; i < to; i++) {
       const name = names[i];
       const type = types[i];
       // (a real path is only needed of a directory)
