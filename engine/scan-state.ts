@@ -295,7 +295,7 @@ class StoredSourceFile implements SourceFile {
     readonly path: string,
     readonly absPath: string,
     private readonly entry: FileEntry,
-    private readonly onRead: (changed: boolean) => void,
+    private readonly onRead: (path: string, changed: boolean) => void,
   ) {}
   get length(): number {
     return this.body?.length ?? this.entry.length!;
@@ -316,7 +316,7 @@ class StoredSourceFile implements SourceFile {
         /* gone since the walk: an empty text, and the change is reported */
       }
       this.body = text;
-      this.onRead(text.length !== this.entry.length || textHash(text) !== this.entry.hash);
+      this.onRead(this.path, text.length !== this.entry.length || textHash(text) !== this.entry.hash);
     }
     return this.body;
   }
@@ -609,9 +609,12 @@ export class ScanState {
 
   /** A source file for a stored entry (see `StoredSourceFile`). */
   sourceFile(rel: string, absPath: string, entry: FileEntry): SourceFile {
-    return new StoredSourceFile(rel, absPath, entry, (changed) => {
-      this.stats.textReads++;
-      if (changed) this.changedDuringScan.push(rel);
-    });
+    return new StoredSourceFile(rel, absPath, entry, this.noteRead);
   }
+
+  /** A stored file's text was read (one function for all of them, not a closure per file). */
+  private readonly noteRead = (rel: string, changed: boolean): void => {
+    this.stats.textReads++;
+    if (changed) this.changedDuringScan.push(rel);
+  };
 }
