@@ -20,9 +20,18 @@ const tmp = tempDir('faultline-state-');
 useCacheSecret('test-secret-scan-state-0123456789abcdef');
 
 let n = 0;
-function fleet(): { root: string; cacheDir: string } {
+/** Stamps written now are older than a scan started after this (the racy window set to 0). */
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+/**
+ * A copy of the example fleet, and a cache directory for it. Returned a few milliseconds after the
+ * copy, so that a scan with the racy window set to 0 trusts every stamp in it (a stamp taken in the
+ * millisecond a scan starts is not).
+ */
+async function fleet(): Promise<{ root: string; cacheDir: string }> {
   const root = path.join(tmp, `fleet-${n++}`);
   cpSync(path.join(repo, 'fixtures', 'example-fleet'), root, { recursive: true });
+  await tick();
   return { root, cacheDir: path.join(tmp, `cache-${n++}`) };
 }
 
@@ -40,12 +49,10 @@ const fileCount = (root: string): number =>
   readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length;
 /** The root and every directory under it. */
 const dirCount = (root: string): number => 1 + readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isDirectory()).length;
-/** Stamps written now are older than a scan started after this (the racy window set to 0). */
-const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe('scan state', () => {
   it('a warm run takes every unchanged file from its entry, reads none of them unless a report needs its text, and reports what a cold run does', async () => {
-    const { root, cacheDir } = fleet();
+    const { root, cacheDir } = await fleet();
     const cold = await scan(root);
     const first = await scan(root, cacheDir, { racyWindowMs: 0 });
     expect(first.state).toEqual({ fileHits: 0, dirHits: 0, textReads: 0, unread: 0 });
@@ -86,7 +93,7 @@ describe('scan state', () => {
   });
 
   it('does not trust a stamp taken within the racy window: files written just before a scan are read again by the next one', async () => {
-    const { root, cacheDir } = fleet();
+    const { root, cacheDir } = await fleet();
     await scan(root, cacheDir);
     const next = await scan(root, cacheDir);
     // the fixture was copied moments ago: every stamp is younger than two seconds
@@ -97,8 +104,7 @@ describe('scan state', () => {
   });
 
   it('lists a directory again only when its stamp changed: added, removed and renamed entries are seen, edits in place need no listing', async () => {
-    const { root, cacheDir } = fleet();
-    await tick();
+    const { root, cacheDir } = await fleet();
     await scan(root, cacheDir, { racyWindowMs: 0 });
     const dirs = dirCount(root);
     // an edit in place leaves its directory's stamp alone
@@ -122,7 +128,7 @@ describe('scan state', () => {
   });
 
   it('is rewritten only when a scan recorded a file: a run that read nothing new leaves it as it was', async () => {
-    const { root, cacheDir } = fleet();
+    const { root, cacheDir } = await fleet();
     await scan(root, cacheDir, { racyWindowMs: 0 });
     // a rewrite is a new file renamed into place: a new inode
     const written = () => statSync(stateFile(cacheDir)).ino;
@@ -146,7 +152,7 @@ describe('scan state', () => {
   });
 
   it('ignores a tampered state, and a state planted as a symbolic link is neither read nor written through', async () => {
-    const { root, cacheDir } = fleet();
+    const { root, cacheDir } = await fleet();
     const cold = await scan(root);
     await scan(root, cacheDir, { racyWindowMs: 0 });
     const file = stateFile(cacheDir);
