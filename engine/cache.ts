@@ -66,9 +66,9 @@ const HEADER_BYTES = MAGIC.length + KEY_BYTES + 4 + MAC_BYTES;
 const INDEX_MAGIC = Buffer.from(`FLI${CACHE_FORMAT}`, 'latin1');
 /** The index is written again once this many records follow the part of the pack it covers. */
 const INDEX_LAG = 64;
-/** The scan state file: its own magic, and a bound on what is read of it. */
+/** The scan state file's own magic, and a bound on what is read of it or of the index (see `readSealed`). */
 const STATE_MAGIC = Buffer.from(`FLS${CACHE_FORMAT}`, 'latin1');
-const MAX_STATE_BYTES = 256 << 20;
+const MAX_SEALED_BYTES = 256 << 20;
 /** Appends are batched to about this many bytes; reads go through a window of this size. */
 const WRITE_BATCH = 1 << 20;
 const READ_WINDOW = 1 << 20;
@@ -509,17 +509,9 @@ export class ParseCache {
    * foreign, damaged, or not fitting the pack): the headers are then read from the start.
    */
   private readIndex(pack: fs.Stats): number {
-    if (!this.secret) return -1;
-    let bytes: Buffer;
+    const body = this.readSealed('index', INDEX_MAGIC);
+    if (!body) return -1;
     try {
-      bytes = fs.readFileSync(path.join(this.bucket, 'index'));
-    } catch {
-      return -1;
-    }
-    try {
-      if (bytes.length < INDEX_MAGIC.length + MAC_BYTES || !bytes.subarray(0, INDEX_MAGIC.length).equals(INDEX_MAGIC)) return -1;
-      const body = bytes.subarray(INDEX_MAGIC.length + MAC_BYTES);
-      if (!timingSafeEqual(bytes.subarray(INDEX_MAGIC.length, INDEX_MAGIC.length + MAC_BYTES), this.mac(`index\u0000${this.salt}`, body))) return -1;
       const x = v8.deserialize(body) as Partial<PackIndex>;
       const n = x.at?.length ?? -1;
       if (
@@ -583,11 +575,9 @@ export class ParseCache {
    */
   private writeIndex(): void {
     if (!this.index || !this.storing || this.indexDropped || (this.unindexed >= 0 && this.unindexed < INDEX_LAG)) return;
-    const file = path.join(this.bucket, 'index');
-    const tmp = `${file}.${process.pid}.tmp`;
     let fd: number | undefined;
     try {
-      if (this.tornTail || notPlain(file, 'file')) return;
+      if (this.tornTail) return;
       fd = openPack(this.packFile, 'read');
       const st = fs.fstatSync(fd);
       fs.closeSync(fd);
@@ -604,17 +594,59 @@ export class ParseCache {
         x.at[i] = slot.at;
         x.length[i++] = slot.length;
       }
-      const body = v8.serialize(x);
-      fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
-      fs.writeSync(fd, Buffer.concat([INDEX_MAGIC, this.mac(`index\u0000${this.salt}`, body), body]));
-      fs.closeSync(fd);
-      fd = undefined;
-      fs.renameSync(tmp, file);
-      this.unindexed = 0;
+      if (this.writeSealed('index', INDEX_MAGIC, v8.serialize(x))) this.unindexed = 0;
     } catch (e) {
       this.stats.note ??= `cache index not written: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
       if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * A file of ours beside the pack (the scan state, the index): its magic, a MAC over its name, the
+   * salt and its bytes, then the bytes. The bytes, or undefined when it is absent, not a regular
+   * file (a link or a FIFO the repository planted is not followed or waited on), over
+   * MAX_SEALED_BYTES, foreign or corrupt.
+   */
+  private readSealed(name: string, magic: Buffer): Buffer | undefined {
+    if (!this.secret) return undefined;
+    let fd: number | undefined;
+    try {
+      fd = openPack(path.join(this.bucket, name), 'read');
+      const size = fs.fstatSync(fd).size;
+      if (size < magic.length + MAC_BYTES || size > MAX_SEALED_BYTES) return undefined;
+      const all = readExactly(fd, 0, size);
+      if (!all || !all.subarray(0, magic.length).equals(magic)) return undefined;
+      const mac = all.subarray(magic.length, magic.length + MAC_BYTES);
+      const body = all.subarray(magic.length + MAC_BYTES);
+      return timingSafeEqual(mac, this.mac(`${name}\u0000${this.salt}`, body)) ? body : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Replace a file `readSealed` reads (a temporary file, then a rename: a reader sees the old one or
+   * the new one). False when it is not ours to write (a link or other special file is there, or the
+   * bytes are over MAX_SEALED_BYTES); throws when writing fails, after removing the temporary file.
+   */
+  private writeSealed(name: string, magic: Buffer, body: Uint8Array): boolean {
+    const file = path.join(this.bucket, name);
+    if (body.length > MAX_SEALED_BYTES || notPlain(file, 'file')) return false;
+    const tmp = `${file}.${process.pid}.tmp`;
+    let out: number | undefined;
+    try {
+      out = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+      fs.writeSync(out, Buffer.concat([magic, this.mac(`${name}\u0000${this.salt}`, body), body]));
+      fs.closeSync(out);
+      out = undefined;
+      fs.renameSync(tmp, file);
+      return true;
+    } catch (e) {
+      if (out !== undefined) fs.closeSync(out);
       fs.rmSync(tmp, { force: true });
+      throw e;
     }
   }
 
@@ -911,41 +943,16 @@ export class ParseCache {
    * foreign or corrupt: a state that is not ours is never trusted, only ignored.
    */
   readState(): Buffer | undefined {
-    if (!this.secret) return undefined;
-    let fd: number | undefined;
-    try {
-      fd = openPack(path.join(this.bucket, 'state'), 'read');
-      const size = fs.fstatSync(fd).size;
-      if (size < STATE_MAGIC.length + MAC_BYTES || size > MAX_STATE_BYTES) return undefined;
-      const all = readExactly(fd, 0, size);
-      if (!all || !all.subarray(0, STATE_MAGIC.length).equals(STATE_MAGIC)) return undefined;
-      const mac = all.subarray(STATE_MAGIC.length, STATE_MAGIC.length + MAC_BYTES);
-      const body = all.subarray(STATE_MAGIC.length + MAC_BYTES);
-      return timingSafeEqual(mac, this.mac(`state\u0000${this.salt}`, body)) ? body : undefined;
-    } catch {
-      return undefined;
-    } finally {
-      if (fd !== undefined) fs.closeSync(fd);
-    }
+    return this.readSealed('state', STATE_MAGIC);
   }
 
   /** Replace the scan state (a temporary file, then a rename): a reader sees the old state or the new one. */
   writeState(body: Uint8Array): void {
-    if (!this.writable || !this.secret || body.length > MAX_STATE_BYTES) return;
-    const file = path.join(this.bucket, 'state');
-    const tmp = `${file}.${process.pid}.tmp`;
-    let out: number | undefined;
+    if (!this.writable || !this.secret) return;
     try {
-      if (notPlain(file, 'file')) return;
-      out = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
-      fs.writeSync(out, Buffer.concat([STATE_MAGIC, this.mac(`state\u0000${this.salt}`, body), body]));
-      fs.closeSync(out);
-      out = undefined;
-      fs.renameSync(tmp, file);
+      this.writeSealed('state', STATE_MAGIC, body);
     } catch (e) {
       this.stats.note ??= `scan state not written: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
-      if (out !== undefined) fs.closeSync(out);
-      fs.rmSync(tmp, { force: true });
     }
   }
 

@@ -4,7 +4,7 @@
  * foreign, corrupt or unwritable cache instead of trusting it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, symlinkSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, symlinkSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineOutput } from '../../engine/engine.js';
@@ -532,6 +532,25 @@ describe('the pack', () => {
     expect(hits()).toBe(100);
     expect(existsSync(index)).toBe(true);
     expect(hits()).toBe(100);
+  });
+
+  it('an index planted as a FIFO or a link is neither waited on nor followed, and not written through', () => {
+    const { pack, index, hits } = packOf(100);
+    const bytes = readFileSync(pack);
+    bytes.write('XXXX', recordAt(bytes, 10), 'latin1'); // found past here only through an index
+    writeFileSync(pack, bytes);
+    const good = readFileSync(index);
+    rmSync(index);
+    execFileSync('mkfifo', [index]);
+    expect(hits()).toBe(10);
+    expect(lstatSync(index).isFIFO()).toBe(true);
+    rmSync(index);
+    const elsewhere = path.join(tmp, `planted-index-${n++}`);
+    writeFileSync(elsewhere, good);
+    symlinkSync(elsewhere, index);
+    expect(hits()).toBe(10);
+    expect(lstatSync(index).isSymbolicLink()).toBe(true);
+    expect(readFileSync(elsewhere).equals(good)).toBe(true);
   });
 
   it('a scan that another one appended beside writes no index; the next finds the records of both', () => {
